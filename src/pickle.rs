@@ -1,0 +1,17 @@
+//! Pickle decoding without evaluation: the opcode table, a zero-copy reader and
+//! a symbolic machine. Nothing here calls, imports or evaluates anything.
+
+pub mod error;
+pub mod input;
+pub mod machine;
+pub mod opcode;
+pub mod program;
+pub mod reader;
+pub mod text;
+
+pub use error::{Error, ErrorKind};
+pub use input::Source;
+pub use machine::{Limits, parse, parse_bytes, parse_file};
+pub use opcode::Opcode;
+pub use program::{Effect, EffectKind, MemoKey, Node, NodeId, NodeKind, Program};
+pub use reader::{Arg, Op};

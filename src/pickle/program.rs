@@ -1,0 +1,195 @@
+//! What the symbolic machine produces: nodes in creation order, effects in
+//! stream order, and a root. Values are never decoded here; a node remembers
+//! the op that made it, so scalars are read back from the input on demand.
+
+use super::{Opcode, Source};
+
+/// Index of a node in [`Program::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A memo slot number as written in the pickle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemoKey(pub u32);
+
+/// What made a node. Scalars keep no payload: it is re-read from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum NodeKind {
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Bytes,
+    ByteArray,
+    /// An out-of-band buffer (NEXT_BUFFER); `a` is its index.
+    Buffer,
+    List,
+    Tuple,
+    Dict,
+    Set,
+    FrozenSet,
+    /// GLOBAL: module and name are the op's two lines.
+    Global,
+    /// STACK_GLOBAL: `a` module node, `b` name node.
+    StackGlobal,
+    /// EXT1/2/4: the extension code is the op's argument.
+    Ext,
+    /// REDUCE: `a` callable, `b` argument tuple.
+    Reduce,
+    /// NEWOBJ: `a` class, `b` argument tuple.
+    NewObj,
+    /// NEWOBJ_EX: items are class, args, kwargs.
+    NewObjEx,
+    /// INST: module and name in the op's lines; items are the arguments.
+    Inst,
+    /// OBJ: items are the class then the arguments.
+    Obj,
+    /// PERSID (text id) or BINPERSID (`a` is the id node).
+    PersId,
+}
+
+impl NodeKind {
+    /// Kinds whose children live in the items arena (`a` = start, `b` = count).
+    pub fn has_items(self) -> bool {
+        use NodeKind::*;
+        matches!(self, List | Tuple | Dict | FrozenSet | NewObjEx | Inst | Obj)
+    }
+}
+
+/// One value the pickle creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub code: Opcode,
+    /// Byte offset of the op that created it.
+    pub offset: u64,
+    pub a: u32,
+    pub b: u32,
+}
+
+/// A mutation of an existing node, or a value thrown away by POP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum EffectKind {
+    /// APPEND / APPENDS: args are the items.
+    Append,
+    /// SETITEM / SETITEMS: args are key, value, key, value…
+    SetItems,
+    /// ADDITEMS: args are the items.
+    AddItems,
+    /// BUILD: one arg, the state.
+    Build,
+    /// POP of a finished value: no args. dill's post-processing calls end this way.
+    Pop,
+}
+
+/// One effect, in stream order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effect {
+    pub kind: EffectKind,
+    pub target: NodeId,
+    /// Byte offset of the op (SETITEMS, BUILD, POP…).
+    pub offset: u64,
+    pub(crate) args_start: u32,
+}
+
+/// The symbolic result of running a pickle.
+pub struct Program {
+    pub source: Source,
+    pub protocol: u8,
+    pub(crate) nodes: Vec<Node>,
+    /// Bytes of the input attributed to each node (its own ops, not its children's).
+    pub(crate) sizes: Vec<u32>,
+    pub(crate) big_sizes: Vec<(NodeId, u64)>,
+    pub(crate) items: Vec<NodeId>,
+    pub(crate) effects: Vec<Effect>,
+    pub(crate) effect_args: Vec<NodeId>,
+    /// Effects sorted by target (stable), for per-node lookup.
+    pub(crate) by_target: Vec<u32>,
+    pub root: Option<NodeId>,
+    /// Where and why parsing stopped early (a cut or corrupt input).
+    pub error: Option<super::Error>,
+    /// The stack at the point parsing stopped, outermost first; `None` is a MARK.
+    pub open_stack: Vec<Option<NodeId>>,
+    /// Offset just past the last op that was run.
+    pub end_offset: u64,
+    pub ops: u64,
+}
+
+impl Program {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+        self.nodes.iter().enumerate().map(|(i, n)| (NodeId(i as u32), n))
+    }
+
+    /// The items of a node built from a list of stack values.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        let n = self.node(id);
+        if !n.kind.has_items() {
+            return &[];
+        }
+        &self.items[n.a as usize..(n.a + n.b) as usize]
+    }
+
+    /// Bytes of input attributed to this node alone.
+    pub fn size(&self, id: NodeId) -> u64 {
+        match self.sizes[id.index()] {
+            u32::MAX => self.big_sizes.iter().find(|(n, _)| *n == id).map_or(u64::from(u32::MAX), |x| x.1),
+            s => u64::from(s),
+        }
+    }
+
+    pub fn effects(&self) -> &[Effect] {
+        &self.effects
+    }
+
+    pub fn effect_args(&self, index: usize) -> &[NodeId] {
+        let start = self.effects[index].args_start as usize;
+        let end = self.effects.get(index + 1).map_or(self.effect_args.len(), |e| e.args_start as usize);
+        &self.effect_args[start..end]
+    }
+
+    /// Indices (into [`Program::effects`]) of the effects on `id`, in stream order.
+    pub fn effects_on(&self, id: NodeId) -> impl Iterator<Item = usize> + '_ {
+        let start = self.by_target.partition_point(|&e| self.effects[e as usize].target < id);
+        self.by_target[start..]
+            .iter()
+            .take_while(move |&&e| self.effects[e as usize].target == id)
+            .map(|&e| e as usize)
+    }
+
+    /// True when the pickle ran to STOP.
+    pub fn complete(&self) -> bool {
+        self.error.is_none() && self.root.is_some()
+    }
+
+    /// Every direct child of a node: its arguments, then the arguments of effects on it.
+    pub fn children(&self, id: NodeId) -> Vec<NodeId> {
+        let n = self.node(id);
+        let mut out: Vec<NodeId> = match n.kind {
+            NodeKind::StackGlobal | NodeKind::Reduce | NodeKind::NewObj => vec![NodeId(n.a), NodeId(n.b)],
+            NodeKind::PersId if n.code == Opcode::BinPersId => vec![NodeId(n.a)],
+            k if k.has_items() => self.items(id).to_vec(),
+            _ => Vec::new(),
+        };
+        for e in self.effects_on(id) {
+            out.extend_from_slice(self.effect_args(e));
+        }
+        out
+    }
+}
