@@ -1,3 +1,5 @@
 //! brine: read, check and edit Python dill session checkpoints without running them.
 
+pub mod cli;
 pub mod pickle;
+pub mod session;

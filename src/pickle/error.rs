@@ -20,7 +20,11 @@ pub enum ErrorKind {
     #[error("unknown opcode 0x{0:02x}")]
     UnknownOpcode(u8),
     #[error("{op} needs {needed} items on the stack, found {found}")]
-    StackUnderflow { op: Opcode, needed: usize, found: usize },
+    StackUnderflow {
+        op: Opcode,
+        needed: usize,
+        found: usize,
+    },
     #[error("{0} without a MARK")]
     NoMark(Opcode),
     #[error("{op} on a MARK instead of a value")]

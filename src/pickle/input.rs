@@ -19,7 +19,9 @@ enum Inner {
 
 impl Source {
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Source {
-        Source { inner: Arc::new(Inner::Memory(bytes.into())) }
+        Source {
+            inner: Arc::new(Inner::Memory(bytes.into())),
+        }
     }
 
     /// Opens a file; its length is taken now and checked again on every read.
@@ -27,9 +29,17 @@ impl Source {
         let file = File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "is a directory",
+            ));
         }
-        Ok(Source { inner: Arc::new(Inner::File { file, len: meta.len() }) })
+        Ok(Source {
+            inner: Arc::new(Inner::File {
+                file,
+                len: meta.len(),
+            }),
+        })
     }
 
     pub fn len(&self) -> u64 {

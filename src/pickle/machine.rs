@@ -19,7 +19,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { skip_payload: 64 << 10, window: 1 << 20 }
+        Limits {
+            skip_payload: 64 << 10,
+            window: 1 << 20,
+        }
     }
 }
 
@@ -40,7 +43,11 @@ pub fn parse(source: Source, limits: Limits) -> Program {
 }
 
 /// As [`parse`], calling `progress` with the byte offset reached every few MiB.
-pub fn parse_with_progress(source: Source, limits: Limits, progress: &mut dyn FnMut(u64)) -> Program {
+pub fn parse_with_progress(
+    source: Source,
+    limits: Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Program {
     let mut m = Machine::new(source.len());
     let result = match source.as_slice() {
         Some(data) => run_slice(&mut m, data, progress),
@@ -71,7 +78,12 @@ fn run_slice(m: &mut Machine, data: &[u8], progress: &mut dyn FnMut(u64)) -> Res
 
 const PROGRESS_STEP: u64 = 4 << 20;
 
-fn run_windows(m: &mut Machine, source: &Source, limits: Limits, progress: &mut dyn FnMut(u64)) -> Result<(), Error> {
+fn run_windows(
+    m: &mut Machine,
+    source: &Source,
+    limits: Limits,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), Error> {
     let total = source.len();
     let mut buf: Vec<u8> = Vec::with_capacity(limits.window);
     let mut base = 0u64; // input offset of buf[0]
@@ -95,22 +107,23 @@ fn run_windows(m: &mut Machine, source: &Source, limits: Limits, progress: &mut 
             Err(short) => short,
         };
         let left = total.saturating_sub(offset);
-        if let Short::Payload { header, len } = short {
-            if len >= limits.skip_payload && header + len <= left {
-                // Leave a large payload in the file: record where it is and skip it.
-                let head = buf[pos..pos + header as usize].to_vec();
-                let (op, _) = match decode(&head, offset)? {
-                    Err(Short::Payload { .. }) => external(&head, offset, header, len)?,
-                    _ => unreachable_payload(offset)?,
-                };
-                if m.step(&op)? {
-                    return Ok(());
-                }
-                base = offset + header + len;
-                pos = 0;
-                buf.clear();
-                continue;
+        if let Short::Payload { header, len } = short
+            && len >= limits.skip_payload
+            && header + len <= left
+        {
+            // Leave a large payload in the file: record where it is and skip it.
+            let head = buf[pos..pos + header as usize].to_vec();
+            let (op, _) = match decode(&head, offset)? {
+                Err(Short::Payload { .. }) => external(&head, offset, header, len)?,
+                _ => unreachable_payload(offset)?,
+            };
+            if m.step(&op)? {
+                return Ok(());
             }
+            base = offset + header + len;
+            pos = 0;
+            buf.clear();
+            continue;
         }
         let need = match short {
             Short::Need(n) => n,
@@ -123,14 +136,21 @@ fn run_windows(m: &mut Machine, source: &Source, limits: Limits, progress: &mut 
         buf.drain(..pos);
         base = offset;
         pos = 0;
-        let want = (need as usize).max(limits.window).min(usize::try_from(left).unwrap_or(usize::MAX));
+        let want = (need as usize)
+            .max(limits.window)
+            .min(usize::try_from(left).unwrap_or(usize::MAX));
         let have = buf.len();
         if want > have {
             buf.resize(want, 0);
-            let got = source.read_at(base + have as u64, &mut buf[have..]).map_err(|e| io(e, base))?;
+            let got = source
+                .read_at(base + have as u64, &mut buf[have..])
+                .map_err(|e| io(e, base))?;
             buf.truncate(have + got);
             if got == 0 {
-                let msg = format!("expected {total} bytes, read stopped at {}", base + have as u64);
+                let msg = format!(
+                    "expected {total} bytes, read stopped at {}",
+                    base + have as u64
+                );
                 return Err(Error::new(base, ErrorKind::Changed(msg)));
             }
         }
@@ -138,13 +158,28 @@ fn run_windows(m: &mut Machine, source: &Source, limits: Limits, progress: &mut 
 }
 
 fn external(head: &[u8], offset: u64, header: u64, len: u64) -> Result<(Op<'static>, ()), Error> {
-    let code = Opcode::from_byte(head[0]).ok_or(Error::new(offset, ErrorKind::UnknownOpcode(head[0])))?;
-    let arg = Arg::External { offset: offset + header, len };
-    Ok((Op { offset, code, arg, len: header + len }, ()))
+    let code =
+        Opcode::from_byte(head[0]).ok_or(Error::new(offset, ErrorKind::UnknownOpcode(head[0])))?;
+    let arg = Arg::External {
+        offset: offset + header,
+        len,
+    };
+    Ok((
+        Op {
+            offset,
+            code,
+            arg,
+            len: header + len,
+        },
+        (),
+    ))
 }
 
 fn unreachable_payload(offset: u64) -> Result<(Op<'static>, ()), Error> {
-    Err(Error::new(offset, ErrorKind::Io("payload header changed between reads".into())))
+    Err(Error::new(
+        offset,
+        ErrorKind::Io("payload header changed between reads".into()),
+    ))
 }
 
 fn truncated(offset: u64, short: Short, left: u64) -> Error {
@@ -155,7 +190,12 @@ fn truncated(offset: u64, short: Short, left: u64) -> Error {
     if left == 0 {
         return Error::new(offset, ErrorKind::NoStop);
     }
-    Error::new(offset, ErrorKind::Truncated { needed: need.saturating_sub(left) })
+    Error::new(
+        offset,
+        ErrorKind::Truncated {
+            needed: need.saturating_sub(left),
+        },
+    )
 }
 
 /// Memo keys beyond this many past the slots in use go to a map, not the vector.
@@ -254,7 +294,9 @@ impl Machine {
         let _ = self.input_len;
         match op.code {
             Proto | Frame | Stop => {}
-            Mark | Get | BinGet | LongBinGet | Dup | PopMark | ReadonlyBuffer => self.pending += op.len,
+            Mark | Get | BinGet | LongBinGet | Dup | PopMark | ReadonlyBuffer => {
+                self.pending += op.len
+            }
             _ => {}
         }
         Ok(stop)
@@ -277,9 +319,8 @@ impl Machine {
                 };
                 self.leaf(op, kind)
             }
-            String | BinString | ShortBinString | Unicode | ShortBinUnicode | BinUnicode | BinUnicode8 => {
-                self.leaf(op, NodeKind::Str)
-            }
+            String | BinString | ShortBinString | Unicode | ShortBinUnicode | BinUnicode
+            | BinUnicode8 => self.leaf(op, NodeKind::Str),
             BinBytes | ShortBinBytes | BinBytes8 => self.leaf(op, NodeKind::Bytes),
             ByteArray8 => self.leaf(op, NodeKind::ByteArray),
             NextBuffer => self.leaf(op, NodeKind::Buffer),
@@ -296,8 +337,14 @@ impl Machine {
             List => self.collect(op, NodeKind::List)?,
             Tuple => self.collect(op, NodeKind::Tuple)?,
             Dict => {
-                if (self.stack.len() - self.mark_pos(op)?) % 2 != 0 {
-                    return Err(self.err(op, ErrorKind::BadArg { op: op.code, text: "odd number of items".into() }));
+                if !(self.stack.len() - self.mark_pos(op)?).is_multiple_of(2) {
+                    return Err(self.err(
+                        op,
+                        ErrorKind::BadArg {
+                            op: op.code,
+                            text: "odd number of items".into(),
+                        },
+                    ));
                 }
                 self.collect(op, NodeKind::Dict)?
             }
@@ -319,8 +366,14 @@ impl Machine {
             }
             Appends | SetItems | AddItems => {
                 let at = self.pop_mark(op)?;
-                if op.code == SetItems && (self.stack.len() - at) % 2 != 0 {
-                    return Err(self.err(op, ErrorKind::BadArg { op: op.code, text: "odd number of items".into() }));
+                if op.code == SetItems && !(self.stack.len() - at).is_multiple_of(2) {
+                    return Err(self.err(
+                        op,
+                        ErrorKind::BadArg {
+                            op: op.code,
+                            text: "odd number of items".into(),
+                        },
+                    ));
                 }
                 let kind = match op.code {
                     Appends => EffectKind::Append,
@@ -338,7 +391,14 @@ impl Machine {
                 } else if !self.marks.is_empty() {
                     self.pop_mark(op)?;
                 } else {
-                    return Err(self.err(op, ErrorKind::StackUnderflow { op: op.code, needed: 1, found: 0 }));
+                    return Err(self.err(
+                        op,
+                        ErrorKind::StackUnderflow {
+                            op: op.code,
+                            needed: 1,
+                            found: 0,
+                        },
+                    ));
                 }
             }
             PopMark => {
@@ -391,7 +451,14 @@ impl Machine {
             Inst => self.collect(op, NodeKind::Inst)?,
             Obj => {
                 if self.stack.len() == self.mark_pos(op)? {
-                    return Err(self.err(op, ErrorKind::StackUnderflow { op: op.code, needed: 1, found: 0 }));
+                    return Err(self.err(
+                        op,
+                        ErrorKind::StackUnderflow {
+                            op: op.code,
+                            needed: 1,
+                            found: 0,
+                        },
+                    ));
                 }
                 self.collect(op, NodeKind::Obj)?
             }
@@ -410,7 +477,13 @@ impl Machine {
 
     fn push_node(&mut self, op: &Op, kind: NodeKind, a: u32, b: u32) {
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { kind, code: op.code, offset: op.offset, a, b });
+        self.nodes.push(Node {
+            kind,
+            code: op.code,
+            offset: op.offset,
+            a,
+            b,
+        });
         self.sizes.push(0);
         let bytes = op.len + std::mem::take(&mut self.pending);
         self.add_size(id, bytes);
@@ -458,7 +531,12 @@ impl Machine {
         let target = self.top(op)?;
         let bytes = op.len + std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
-        self.effects.push(Effect { kind, target, offset: op.offset, args_start: self.effect_args.len() as u32 });
+        self.effects.push(Effect {
+            kind,
+            target,
+            offset: op.offset,
+            args_start: self.effect_args.len() as u32,
+        });
         self.effect_args.extend_from_slice(args);
         Ok(())
     }
@@ -466,7 +544,12 @@ impl Machine {
     fn effect_no_target_bytes(&mut self, op: &Op, kind: EffectKind, target: NodeId) {
         let bytes = std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
-        self.effects.push(Effect { kind, target, offset: op.offset, args_start: self.effect_args.len() as u32 });
+        self.effects.push(Effect {
+            kind,
+            target,
+            offset: op.offset,
+            args_start: self.effect_args.len() as u32,
+        });
     }
 
     fn floor(&self) -> usize {
@@ -476,7 +559,11 @@ impl Machine {
     fn top(&self, op: &Op) -> Result<NodeId, Error> {
         if self.stack.len() <= self.floor() {
             let kind = if self.marks.is_empty() {
-                ErrorKind::StackUnderflow { op: op.code, needed: 1, found: 0 }
+                ErrorKind::StackUnderflow {
+                    op: op.code,
+                    needed: 1,
+                    found: 0,
+                }
             } else {
                 ErrorKind::MarkAsValue { op: op.code }
             };
@@ -489,7 +576,11 @@ impl Machine {
         let found = self.stack.len() - self.floor();
         if found < N {
             let kind = if self.marks.is_empty() {
-                ErrorKind::StackUnderflow { op: op.code, needed: N, found }
+                ErrorKind::StackUnderflow {
+                    op: op.code,
+                    needed: N,
+                    found,
+                }
             } else {
                 ErrorKind::MarkAsValue { op: op.code }
             };
@@ -503,7 +594,10 @@ impl Machine {
     }
 
     fn mark_pos(&self, op: &Op) -> Result<usize, Error> {
-        self.marks.last().copied().ok_or_else(|| self.err(op, ErrorKind::NoMark(op.code)))
+        self.marks
+            .last()
+            .copied()
+            .ok_or_else(|| self.err(op, ErrorKind::NoMark(op.code)))
     }
 
     fn pop_mark(&mut self, op: &Op) -> Result<usize, Error> {
@@ -518,8 +612,22 @@ impl Machine {
             Arg::Line(text) => std::str::from_utf8(text)
                 .ok()
                 .and_then(|t| t.trim().parse::<u64>().ok())
-                .ok_or_else(|| self.err(op, ErrorKind::BadArg { op: op.code, text: String::from_utf8_lossy(text).into() })),
-            _ => Err(self.err(op, ErrorKind::BadArg { op: op.code, text: format!("{:?}", op.arg) })),
+                .ok_or_else(|| {
+                    self.err(
+                        op,
+                        ErrorKind::BadArg {
+                            op: op.code,
+                            text: String::from_utf8_lossy(text).into(),
+                        },
+                    )
+                }),
+            _ => Err(self.err(
+                op,
+                ErrorKind::BadArg {
+                    op: op.code,
+                    text: format!("{:?}", op.arg),
+                },
+            )),
         }
     }
 
@@ -563,7 +671,9 @@ mod tests {
     fn memo_get_returns_the_same_node() {
         let p = run(b"\x80\x04]\x94h\x00\x86.");
         let root = p.root.unwrap();
-        let [a, b] = p.items(root) else { panic!("not a pair") };
+        let [a, b] = p.items(root) else {
+            panic!("not a pair")
+        };
         assert_eq!(a, b);
     }
 
@@ -629,7 +739,10 @@ mod tests {
         b.extend_from_slice(b"e.");
         let dir = std::env::temp_dir().join(format!("brine-machine-{}", std::process::id()));
         std::fs::write(&dir, &b).unwrap();
-        let small = Limits { skip_payload: 1000, window: 4096 };
+        let small = Limits {
+            skip_payload: 1000,
+            window: 4096,
+        };
         let from_file = parse(Source::open(&dir).unwrap(), small);
         let from_mem = run(&b);
         std::fs::remove_file(&dir).unwrap();

@@ -60,7 +60,10 @@ impl NodeKind {
     /// Kinds whose children live in the items arena (`a` = start, `b` = count).
     pub fn has_items(self) -> bool {
         use NodeKind::*;
-        matches!(self, List | Tuple | Dict | FrozenSet | NewObjEx | Inst | Obj)
+        matches!(
+            self,
+            List | Tuple | Dict | FrozenSet | NewObjEx | Inst | Obj
+        )
     }
 }
 
@@ -134,7 +137,10 @@ impl Program {
     }
 
     pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
-        self.nodes.iter().enumerate().map(|(i, n)| (NodeId(i as u32), n))
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (NodeId(i as u32), n))
     }
 
     /// The items of a node built from a list of stack values.
@@ -149,7 +155,11 @@ impl Program {
     /// Bytes of input attributed to this node alone.
     pub fn size(&self, id: NodeId) -> u64 {
         match self.sizes[id.index()] {
-            u32::MAX => self.big_sizes.iter().find(|(n, _)| *n == id).map_or(u64::from(u32::MAX), |x| x.1),
+            u32::MAX => self
+                .big_sizes
+                .iter()
+                .find(|(n, _)| *n == id)
+                .map_or(u64::from(u32::MAX), |x| x.1),
             s => u64::from(s),
         }
     }
@@ -160,13 +170,18 @@ impl Program {
 
     pub fn effect_args(&self, index: usize) -> &[NodeId] {
         let start = self.effects[index].args_start as usize;
-        let end = self.effects.get(index + 1).map_or(self.effect_args.len(), |e| e.args_start as usize);
+        let end = self
+            .effects
+            .get(index + 1)
+            .map_or(self.effect_args.len(), |e| e.args_start as usize);
         &self.effect_args[start..end]
     }
 
     /// Indices (into [`Program::effects`]) of the effects on `id`, in stream order.
     pub fn effects_on(&self, id: NodeId) -> impl Iterator<Item = usize> + '_ {
-        let start = self.by_target.partition_point(|&e| self.effects[e as usize].target < id);
+        let start = self
+            .by_target
+            .partition_point(|&e| self.effects[e as usize].target < id);
         self.by_target[start..]
             .iter()
             .take_while(move |&&e| self.effects[e as usize].target == id)
@@ -180,16 +195,25 @@ impl Program {
 
     /// Every direct child of a node: its arguments, then the arguments of effects on it.
     pub fn children(&self, id: NodeId) -> Vec<NodeId> {
-        let n = self.node(id);
-        let mut out: Vec<NodeId> = match n.kind {
-            NodeKind::StackGlobal | NodeKind::Reduce | NodeKind::NewObj => vec![NodeId(n.a), NodeId(n.b)],
-            NodeKind::PersId if n.code == Opcode::BinPersId => vec![NodeId(n.a)],
-            k if k.has_items() => self.items(id).to_vec(),
-            _ => Vec::new(),
-        };
-        for e in self.effects_on(id) {
-            out.extend_from_slice(self.effect_args(e));
-        }
+        let mut out = Vec::new();
+        self.for_each_child(id, |c| out.push(c));
         out
+    }
+
+    /// Calls `f` with each direct child of a node, as [`Program::children`] lists them.
+    pub fn for_each_child(&self, id: NodeId, mut f: impl FnMut(NodeId)) {
+        let n = self.node(id);
+        match n.kind {
+            NodeKind::StackGlobal | NodeKind::Reduce | NodeKind::NewObj => {
+                f(NodeId(n.a));
+                f(NodeId(n.b));
+            }
+            NodeKind::PersId if n.code == Opcode::BinPersId => f(NodeId(n.a)),
+            k if k.has_items() => self.items(id).iter().for_each(|&c| f(c)),
+            _ => {}
+        }
+        for e in self.effects_on(id) {
+            self.effect_args(e).iter().for_each(|&c| f(c));
+        }
     }
 }

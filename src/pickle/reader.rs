@@ -27,7 +27,10 @@ pub enum Arg<'a> {
     /// A counted payload held in memory.
     Bytes(&'a [u8]),
     /// A counted payload left in the input: `len` bytes at `offset`.
-    External { offset: u64, len: u64 },
+    External {
+        offset: u64,
+        len: u64,
+    },
     /// A text line without its newline.
     Line(&'a [u8]),
     /// Two text lines (GLOBAL and INST: module, name).
@@ -61,7 +64,14 @@ pub fn decode(buf: &[u8], offset: u64) -> Result<Result<Op<'_>, Short>, Error> {
         return Err(Error::new(offset, ErrorKind::UnknownOpcode(byte)));
     };
     let rest = &buf[1..];
-    let done = |arg, n: usize| Ok(Ok(Op { offset, code, arg, len: 1 + n as u64 }));
+    let done = |arg, n: usize| {
+        Ok(Ok(Op {
+            offset,
+            code,
+            arg,
+            len: 1 + n as u64,
+        }))
+    };
     match code.arg_kind() {
         ArgKind::None => done(Arg::None, 0),
         ArgKind::Fixed(n) => {
@@ -141,7 +151,11 @@ pub struct Ops<'a> {
 
 impl<'a> Ops<'a> {
     pub fn new(data: &'a [u8]) -> Ops<'a> {
-        Ops { data, pos: 0, stopped: false }
+        Ops {
+            data,
+            pos: 0,
+            stopped: false,
+        }
     }
 }
 
@@ -215,7 +229,10 @@ mod tests {
     #[test]
     fn negative_long4_length_is_rejected() {
         let got = ops(b"\x8b\xff\xff\xff\xff");
-        assert!(matches!(got[0].as_ref().unwrap_err().kind, ErrorKind::BadArg { .. }));
+        assert!(matches!(
+            got[0].as_ref().unwrap_err().kind,
+            ErrorKind::BadArg { .. }
+        ));
     }
 
     #[test]

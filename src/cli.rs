@@ -1,0 +1,92 @@
+//! The command line: argument parsing, and the glue from each subcommand to
+//! the engine. Errors end here as one line on stderr.
+
+mod inspect;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Browse, check and edit Python dill session checkpoints without running them.
+#[derive(Parser, Debug)]
+#[command(name = "brine", version, about, long_about = None, arg_required_else_help = false)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Directory to open in the terminal UI (default: the configured one, else .)
+    dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the names a checkpoint holds: types, previews, sizes
+    Inspect {
+        file: PathBuf,
+        /// Print one JSON object instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Preview width in characters
+        #[arg(long, default_value_t = 60)]
+        width: usize,
+    },
+    /// Show one entry's children (items, attributes, function facts); NAME.path goes deeper
+    Tree {
+        file: PathBuf,
+        /// The entry, optionally followed by a dotted path (model.layers.0)
+        path: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// An error for the user: one line, and the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn error(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Inspect { file, json, width }) => inspect::inspect(&file, json, width),
+        Some(Command::Tree { file, path, json }) => inspect::tree(&file, &path, json),
+        None => Err(Failure::usage(format!(
+            "the terminal UI is not built yet; try `brine inspect FILE` ({})",
+            cli.dir
+                .map(|d| d.display().to_string())
+                .unwrap_or_else(|| ".".into())
+        ))),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("brine: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

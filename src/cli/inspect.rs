@@ -1,0 +1,238 @@
+//! `brine inspect` and `brine tree`.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::Failure;
+use super::output::{human_size, table};
+use crate::session::{Child, Entry, Session, pyrepr};
+
+/// Opens a checkpoint for reading, or says in one line why not.
+pub fn open(file: &Path) -> Result<Session, Failure> {
+    let s = Session::open(file)
+        .map_err(|e| Failure::error(format!("{}: {}", file.display(), io_message(&e))))?;
+    if s.entries.is_empty()
+        && let Some(err) = &s.program.error
+    {
+        let what = if err.is_truncation() {
+            format!(
+                "truncated at byte {} (no STOP) before any complete name: still being written?",
+                err.offset
+            )
+        } else {
+            format!("not a readable pickle: {err}")
+        };
+        return Err(Failure::error(format!("{}: {what}", file.display())));
+    }
+    Ok(s)
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> {
+    let s = open(file)?;
+    if as_json {
+        super::output::json(&inspect_json(file, &s)).map_err(|e| Failure::error(e.to_string()))?;
+    } else {
+        print_inspect(file, &s, width).map_err(|e| Failure::error(e.to_string()))?;
+    }
+    for w in &s.warnings {
+        eprintln!("brine: {}: warning: {w}", file.display());
+    }
+    Ok(0)
+}
+
+fn entry_json(e: &Entry) -> Value {
+    let mut v = json!({"name": e.name, "type": e.ty, "preview": e.preview, "bytes": e.bytes});
+    if let Some(from) = &e.imported_from {
+        v["imported"] = json!(true);
+        v["imported_from"] = json!(from);
+    }
+    v
+}
+
+pub fn inspect_json(file: &Path, s: &Session) -> Value {
+    json!({
+        "path": file.display().to_string(),
+        "format": s.format.as_str(),
+        "protocol": s.program.protocol,
+        "module": s.module,
+        "complete": s.complete(),
+        "size": s.program.source.len(),
+        "entries": s.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "imports": s.inferred.imports,
+        "python": s.inferred.python(),
+        "dill": s.inferred.dill(),
+        "warnings": s.warnings,
+    })
+}
+
+fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let mut head = vec![file.display().to_string(), s.format.as_str().to_string()];
+    if let Some(m) = &s.module {
+        head.push(m.clone());
+    }
+    head.push(format!("protocol {}", s.program.protocol));
+    if let Some(py) = s.inferred.python() {
+        head.push(format!("python {py}"));
+    }
+    if let Some(d) = s.inferred.dill() {
+        head.push(format!("dill {d}"));
+    }
+    head.push(format!("{} names", s.entries.len()));
+    head.push(human_size(s.program.source.len()));
+    if !s.complete() {
+        head.push("INCOMPLETE".into());
+    }
+    writeln!(out, "{}", head.join("  "))?;
+    let rows: Vec<Vec<String>> = s
+        .entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.name.clone(),
+                e.ty.clone(),
+                human_size(e.bytes),
+                pyrepr::clip(&e.preview, width),
+            ]
+        })
+        .collect();
+    table(&mut out, &["NAME", "TYPE", "SIZE", "PREVIEW"], &rows, &[2])?;
+    if !s.inferred.imports.is_empty() {
+        writeln!(out, "imports: {}", s.inferred.imports.join(", "))?;
+    }
+    Ok(())
+}
+
+pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
+    let s = open(file)?;
+    let d = s.describer();
+    let (entry, rest) = split_entry(&s, path).ok_or_else(|| {
+        Failure::error(format!(
+            "{}: no name '{path}' in this checkpoint",
+            file.display()
+        ))
+    })?;
+    let Some(mut node) = entry.value else {
+        let from = entry.imported_from.clone().unwrap_or_default();
+        return Err(Failure::error(format!(
+            "{}: '{}' is imported from {from}: nothing stored to expand",
+            file.display(),
+            entry.name
+        )));
+    };
+    let mut walked = entry.name.clone();
+    let mut rest = rest.to_string();
+    while !rest.is_empty() {
+        let kids = d.children(node);
+        let Some((child, left)) = match_child(&kids, &rest) else {
+            return Err(Failure::error(format!(
+                "{}: '{walked}' has no child '{rest}'",
+                file.display()
+            )));
+        };
+        let Some(n) = child.node else {
+            return Err(Failure::error(format!(
+                "{}: '{walked}.{}' is a fact, not a value",
+                file.display(),
+                child.name
+            )));
+        };
+        walked = format!("{walked}.{}", child.name);
+        node = n;
+        rest = left;
+    }
+    let kids = d.children(node);
+    let row = |c: &Child| match (c.node, &c.fact) {
+        (Some(n), _) => (c.name.clone(), d.type_of(n).0, d.preview(n, 60)),
+        (None, Some(f)) => (c.name.clone(), String::new(), f.clone()),
+        (None, None) => (c.name.clone(), String::new(), String::new()),
+    };
+    if as_json {
+        let children: Vec<Value> = kids
+            .iter()
+            .map(|c| {
+                let (name, ty, preview) = row(c);
+                match c.node {
+                    Some(_) => json!({"name": name, "type": ty, "preview": preview}),
+                    None => json!({"name": name, "fact": preview}),
+                }
+            })
+            .collect();
+        let v = json!({
+            "path": walked,
+            "type": d.type_of(node).0,
+            "preview": d.preview(node, 200),
+            "children": children,
+        });
+        super::output::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        return Ok(0);
+    }
+    let mut out = std::io::stdout().lock();
+    let w = |e: std::io::Error| Failure::error(e.to_string());
+    writeln!(
+        out,
+        "{walked}  {}  {}",
+        d.type_of(node).0,
+        d.preview(node, 80)
+    )
+    .map_err(w)?;
+    let rows: Vec<Vec<String>> = kids
+        .iter()
+        .map(|c| {
+            let (n, t, p) = row(c);
+            vec![n, t, p]
+        })
+        .collect();
+    if rows.is_empty() {
+        writeln!(out, "(no children)").map_err(w)?;
+    } else {
+        table(&mut out, &["NAME", "TYPE", "PREVIEW"], &rows, &[]).map_err(w)?;
+    }
+    Ok(0)
+}
+
+/// Splits `NAME.rest`, preferring the longest entry name that matches (names may hold dots).
+fn split_entry<'s>(s: &'s Session, path: &str) -> Option<(&'s Entry, String)> {
+    let mut best: Option<(&Entry, String)> = None;
+    for e in &s.entries {
+        let rest = if path == e.name {
+            Some(String::new())
+        } else {
+            path.strip_prefix(&e.name)
+                .and_then(|r| r.strip_prefix('.'))
+                .map(String::from)
+        };
+        if let Some(r) = rest
+            && best
+                .as_ref()
+                .is_none_or(|(b, _)| e.name.len() > b.name.len())
+        {
+            best = Some((e, r));
+        }
+    }
+    best
+}
+
+fn match_child<'c>(kids: &'c [Child], rest: &str) -> Option<(&'c Child, String)> {
+    kids.iter()
+        .filter_map(|c| {
+            if rest == c.name {
+                Some((c, String::new()))
+            } else {
+                rest.strip_prefix(c.name.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                    .map(|r| (c, r.to_string()))
+            }
+        })
+        .max_by_key(|(c, _)| c.name.len())
+}

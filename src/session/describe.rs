@@ -1,0 +1,1568 @@
+//! Describing a value without running it: its Python type as `type(v)` would
+//! print it, a short preview like the start of its repr, and its children for
+//! the tree. All knowledge of particular factories comes from `knowledge`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::code::{CodeInfo, code_info};
+use super::knowledge::{self, Dill, Known, Returns};
+use super::names::{QualName, global_name, module_ref};
+use super::pyrepr;
+use crate::pickle::text::Scalar;
+use crate::pickle::{EffectKind, NodeId, NodeKind, Program};
+
+/// How deep type inference follows callables and classes before it gives up.
+const MAX_DEPTH: u32 = 24;
+
+/// A Python type, or an honest "unknown" naming the factory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ty(pub String);
+
+impl Ty {
+    fn known(s: impl Into<String>) -> Ty {
+        Ty(s.into())
+    }
+    fn unknown(what: impl std::fmt::Display) -> Ty {
+        Ty(format!("? {what}"))
+    }
+    pub fn is_known(&self) -> bool {
+        !self.0.starts_with('?')
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A class a node stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub module: String,
+    pub qualname: String,
+    /// `type(cls)`, e.g. `builtins.type`, `abc.ABCMeta`; `None` when unknown.
+    pub meta: Option<String>,
+    /// Built by the file (`_create_type`…), as opposed to referenced by name.
+    pub by_value: bool,
+    /// The factory call that built it (for bases and members).
+    pub node: NodeId,
+}
+
+impl ClassInfo {
+    pub fn path(&self) -> String {
+        format!("{}.{}", self.module, self.qualname)
+    }
+}
+
+/// One child row of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child {
+    pub name: String,
+    /// The value, when the child is a value in the file.
+    pub node: Option<NodeId>,
+    /// A fact shown as text (function file, line, arguments…).
+    pub fact: Option<String>,
+}
+
+impl Child {
+    fn value(name: impl Into<String>, node: NodeId) -> Child {
+        Child {
+            name: name.into(),
+            node: Some(node),
+            fact: None,
+        }
+    }
+    fn fact(name: impl Into<String>, text: impl Into<String>) -> Child {
+        Child {
+            name: name.into(),
+            node: None,
+            fact: Some(text.into()),
+        }
+    }
+}
+
+/// dill's post-processing, read once per program: calls whose result was thrown away.
+#[derive(Debug, Default)]
+pub struct Post {
+    /// Attributes set after the fact (`setattr(obj, name, value)`): target → (name, value).
+    pub attrs: HashMap<NodeId, Vec<(String, NodeId)>>,
+    /// Post-processing calls, attached to the object they change (their first argument).
+    pub calls: HashMap<NodeId, Vec<NodeId>>,
+}
+
+impl Post {
+    pub fn read(p: &Program) -> Post {
+        let mut post = Post::default();
+        for e in p.effects() {
+            if e.kind != EffectKind::Pop || p.node(e.target).kind != NodeKind::Reduce {
+                continue;
+            }
+            let call = p.node(e.target);
+            let args = p.items(NodeId(call.b));
+            let Some(&obj) = args.first() else { continue };
+            post.calls.entry(obj).or_default().push(e.target);
+            let Some(f) = global_name(p, NodeId(call.a)) else {
+                continue;
+            };
+            let is_setattr = f.is("builtins", "setattr") || f.is_dill("_setattr");
+            if is_setattr
+                && args.len() == 3
+                && let Some(name) = p.text(args[1])
+            {
+                post.attrs.entry(obj).or_default().push((name, args[2]));
+            }
+        }
+        post
+    }
+}
+
+/// Reads values out of a program, caching what it has worked out.
+pub struct Describer<'p> {
+    pub p: &'p Program,
+    pub post: &'p Post,
+    /// Minor version of the writing Python, when known (for names that moved, like EnumType).
+    pub py_minor: Option<u32>,
+    /// `(major, minor)` of the newest Python the file's code fits, when known.
+    pub python_max: Option<(u32, u32)>,
+    /// `Some(true)` for numpy ≥ 2 (`numpy._core`), `Some(false)` for numpy 1.x.
+    pub numpy2: Option<bool>,
+    classes: RefCell<HashMap<NodeId, Option<ClassInfo>>>,
+    called: RefCell<HashMap<NodeId, Option<QualName>>>,
+    defined: RefCell<Option<HashMap<(String, String), ClassInfo>>>,
+}
+
+impl<'p> Describer<'p> {
+    pub fn new(p: &'p Program, post: &'p Post) -> Describer<'p> {
+        Describer {
+            p,
+            post,
+            py_minor: None,
+            python_max: None,
+            numpy2: None,
+            classes: RefCell::new(HashMap::new()),
+            called: RefCell::new(HashMap::new()),
+            defined: RefCell::new(None),
+        }
+    }
+
+    fn post_attr(&self, id: NodeId, name: &str) -> Option<NodeId> {
+        self.post
+            .attrs
+            .get(&id)?
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|x| x.1)
+    }
+
+    fn args(&self, call: NodeId) -> &'p [NodeId] {
+        self.p.items(NodeId(self.p.node(call).b))
+    }
+
+    fn callable(&self, call: NodeId) -> NodeId {
+        NodeId(self.p.node(call).a)
+    }
+
+    /// The global a REDUCE calls, when it calls one.
+    pub fn called(&self, call: NodeId) -> Option<QualName> {
+        if self.p.node(call).kind != NodeKind::Reduce {
+            return None;
+        }
+        let f = self.callable(call);
+        if let Some(q) = self.called.borrow().get(&f) {
+            return q.clone();
+        }
+        let q = global_name(self.p, f);
+        self.called.borrow_mut().insert(f, q.clone());
+        q
+    }
+
+    fn dill_call(&self, call: NodeId) -> Option<Dill> {
+        match knowledge::lookup(&self.called(call)?) {
+            Some(Known::Dill(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The state of the last BUILD on a node.
+    pub fn build_state(&self, id: NodeId) -> Option<NodeId> {
+        let p = self.p;
+        p.effects_on(id)
+            .filter(|&e| p.effects()[e].kind == EffectKind::Build)
+            .last()
+            .map(|e| p.effect_args(e)[0])
+    }
+
+    /// The items of a dict node (literal and SETITEMS), in order.
+    pub fn dict_items(&self, id: NodeId) -> Vec<(NodeId, NodeId)> {
+        let p = self.p;
+        let mut out: Vec<(NodeId, NodeId)> =
+            p.items(id).chunks_exact(2).map(|c| (c[0], c[1])).collect();
+        for e in p.effects_on(id) {
+            if p.effects()[e].kind == EffectKind::SetItems {
+                out.extend(p.effect_args(e).chunks_exact(2).map(|c| (c[0], c[1])));
+            }
+        }
+        out
+    }
+
+    /// The items of a list/set (literal, APPEND(S), ADDITEMS), in order.
+    pub fn seq_items(&self, id: NodeId) -> Vec<NodeId> {
+        let p = self.p;
+        let mut out = p.items(id).to_vec();
+        for e in p.effects_on(id) {
+            if matches!(
+                p.effects()[e].kind,
+                EffectKind::Append | EffectKind::AddItems
+            ) {
+                out.extend_from_slice(p.effect_args(e));
+            }
+        }
+        out
+    }
+
+    /// The value under a str key of a dict node.
+    pub fn dict_get(&self, dict: NodeId, key: &str) -> Option<NodeId> {
+        if self.p.node(dict).kind != NodeKind::Dict {
+            return None;
+        }
+        self.dict_items(dict)
+            .into_iter()
+            .rev()
+            .find(|(k, _)| self.p.text(*k).as_deref() == Some(key))
+            .map(|x| x.1)
+    }
+
+    /// The class a node is, if it is one.
+    pub fn class_of(&self, id: NodeId) -> Option<ClassInfo> {
+        self.class_depth(id, 0)
+    }
+
+    fn class_depth(&self, id: NodeId, depth: u32) -> Option<ClassInfo> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        if let Some(c) = self.classes.borrow().get(&id) {
+            return c.clone();
+        }
+        let c = self.class_uncached(id, depth);
+        self.classes.borrow_mut().insert(id, c.clone());
+        c
+    }
+
+    fn class_uncached(&self, id: NodeId, depth: u32) -> Option<ClassInfo> {
+        let p = self.p;
+        let node = p.node(id);
+        let mk = |module: &str, qualname: &str, meta: Option<String>, by_value| ClassInfo {
+            module: module.to_string(),
+            qualname: qualname.to_string(),
+            meta,
+            by_value,
+            node: id,
+        };
+        match node.kind {
+            NodeKind::Global | NodeKind::StackGlobal => {
+                let q = global_name(p, id)?;
+                if q.is("__builtin__", "NoneType") {
+                    return Some(mk(
+                        "builtins",
+                        "NoneType",
+                        Some("builtins.type".into()),
+                        false,
+                    ));
+                }
+                match knowledge::lookup(&q) {
+                    Some(Known::Class { meta }) => {
+                        Some(mk(&q.module, &q.name, Some(self.meta_name(meta)), false))
+                    }
+                    Some(_) => None,
+                    // A reference to a class this very file builds by value (dill's fallback for
+                    // classes that refer to themselves, such as Enums): its metaclass is known.
+                    None if self.defined_class(&q).is_some() => {
+                        let def = self.defined_class(&q)?;
+                        Some(ClassInfo {
+                            by_value: false,
+                            node: id,
+                            ..def
+                        })
+                    }
+                    // An unknown capitalised name is almost always a class; its metaclass stays unknown.
+                    None if q.short().starts_with(|c: char| c.is_ascii_uppercase()) => {
+                        Some(mk(&q.module, &q.name, None, false))
+                    }
+                    None => None,
+                }
+            }
+            NodeKind::Reduce => {
+                let q = self.called(id)?;
+                let args = self.args(id);
+                match knowledge::lookup(&q)? {
+                    Known::Dill(Dill::LoadType) => {
+                        let name = p.text(*args.first()?)?;
+                        let full = knowledge::load_type(&name);
+                        let (m, n) = full.rsplit_once('.')?;
+                        Some(mk(m, n, Some("builtins.type".into()), false))
+                    }
+                    Known::Dill(Dill::CreateType) => {
+                        let name = p.text(*args.get(1)?)?;
+                        let dict = args.get(3).copied();
+                        let module = dict
+                            .and_then(|d| self.dict_get(d, "__module__"))
+                            .and_then(|m| p.text(m));
+                        let qualname = self
+                            .post_attr(id, "__qualname__")
+                            .or_else(|| dict.and_then(|d| self.dict_get(d, "__qualname__")))
+                            .and_then(|q| p.text(q))
+                            .unwrap_or_else(|| name.clone());
+                        let meta = args
+                            .first()
+                            .and_then(|&m| self.class_depth(m, depth + 1))
+                            .map(|c| c.path());
+                        let meta = meta.map(|m| self.meta_name_owned(m));
+                        Some(mk(
+                            module.as_deref().unwrap_or("__main__"),
+                            &qualname,
+                            meta,
+                            true,
+                        ))
+                    }
+                    Known::Dill(Dill::CreateNamedtuple) => {
+                        let name = p.text(*args.first()?)?;
+                        let module = args
+                            .get(2)
+                            .and_then(|&m| p.text(m))
+                            .unwrap_or_else(|| "__main__".into());
+                        let qualname = self
+                            .post_attr(id, "__qualname__")
+                            .and_then(|q| p.text(q))
+                            .unwrap_or(name);
+                        Some(mk(&module, &qualname, Some("builtins.type".into()), true))
+                    }
+                    Known::Dill(Dill::CreateDtypeMeta) => Some(mk(
+                        "numpy.dtypes",
+                        "DTypeMeta",
+                        Some("numpy._DTypeMeta".into()),
+                        true,
+                    )),
+                    Known::Func {
+                        returns: Returns::Type("builtins.type"),
+                        ..
+                    } if q.is("types", "new_class") => {
+                        let name = p.text(*args.first()?)?;
+                        let kwds = args.get(2).copied();
+                        let meta = kwds
+                            .and_then(|k| self.dict_get(k, "metaclass"))
+                            .and_then(|m| self.class_depth(m, depth + 1))
+                            .map(|c| self.meta_name_owned(c.path()));
+                        let body = args.get(3).and_then(|&b| self.partial_source_dict(b));
+                        let module = body
+                            .and_then(|d| self.dict_get(d, "__module__"))
+                            .and_then(|m| p.text(m));
+                        let qualname = self
+                            .post_attr(id, "__qualname__")
+                            .and_then(|q| p.text(q))
+                            .unwrap_or(name);
+                        let meta = meta.or_else(|| Some("builtins.type".into()));
+                        Some(mk(
+                            module.as_deref().unwrap_or("__main__"),
+                            &qualname,
+                            meta,
+                            true,
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// A class the file builds by value, by its module and qualified name.
+    fn defined_class(&self, q: &QualName) -> Option<ClassInfo> {
+        if self.defined.borrow().is_none() {
+            // Mark as built first: describing a class below may ask for this map again.
+            *self.defined.borrow_mut() = Some(HashMap::new());
+            let mut map = HashMap::new();
+            for (id, node) in self.p.nodes() {
+                if node.kind != NodeKind::Reduce {
+                    continue;
+                }
+                let builds = matches!(
+                    self.dill_call(id),
+                    Some(Dill::CreateType | Dill::CreateNamedtuple)
+                ) || self.called(id).is_some_and(|c| c.is("types", "new_class"));
+                if builds && let Some(c) = self.class_depth(id, 1) {
+                    map.entry((c.module.clone(), c.qualname.clone()))
+                        .or_insert(c);
+                }
+            }
+            *self.defined.borrow_mut() = Some(map);
+        }
+        self.defined
+            .borrow()
+            .as_ref()?
+            .get(&(q.module.clone(), q.name.clone()))
+            .cloned()
+    }
+
+    /// `partial(_setitems, source={...})` as dill writes a class body for `types.new_class`.
+    fn partial_source_dict(&self, partial: NodeId) -> Option<NodeId> {
+        let state = self.build_state(partial)?;
+        let kw = *self.p.items(state).get(2)?;
+        self.dict_get(kw, "source")
+    }
+
+    fn meta_name(&self, meta: &str) -> String {
+        self.meta_name_owned(meta.to_string())
+    }
+
+    /// `enum.EnumMeta` is printed `enum.EnumType` from Python 3.11 on; with no code
+    /// object to date the file, which one it is stays unknown.
+    fn meta_name_owned(&self, meta: String) -> String {
+        if meta == "enum.EnumMeta" || meta == "enum.EnumType" {
+            return match self.py_minor {
+                Some(m) if m >= 11 => "enum.EnumType".into(),
+                Some(_) => "enum.EnumMeta".into(),
+                None => "? enum.EnumType (Python ≥ 3.11) or enum.EnumMeta".into(),
+            };
+        }
+        meta
+    }
+
+    /// `type(value)` as Python prints it.
+    pub fn type_of(&self, id: NodeId) -> Ty {
+        self.type_depth(id, 0)
+    }
+
+    fn type_depth(&self, id: NodeId, depth: u32) -> Ty {
+        if depth > MAX_DEPTH {
+            return Ty::unknown("nested too deeply");
+        }
+        let p = self.p;
+        let node = p.node(id);
+        let builtin = |n: &str| Ty::known(format!("builtins.{n}"));
+        match node.kind {
+            NodeKind::None => builtin("NoneType"),
+            NodeKind::Bool => builtin("bool"),
+            NodeKind::Int => builtin("int"),
+            NodeKind::Float => builtin("float"),
+            NodeKind::Str => builtin("str"),
+            NodeKind::Bytes => builtin("bytes"),
+            NodeKind::ByteArray => builtin("bytearray"),
+            NodeKind::Buffer => Ty::unknown("out-of-band buffer"),
+            NodeKind::List => builtin("list"),
+            NodeKind::Tuple => builtin("tuple"),
+            NodeKind::Dict => builtin("dict"),
+            NodeKind::Set => builtin("set"),
+            NodeKind::FrozenSet => builtin("frozenset"),
+            NodeKind::Global | NodeKind::StackGlobal => self.reference_type(id),
+            NodeKind::Reduce => self.call_type(id, depth),
+            NodeKind::NewObj | NodeKind::NewObjEx => {
+                let cls = if node.kind == NodeKind::NewObj {
+                    NodeId(node.a)
+                } else {
+                    p.items(id)[0]
+                };
+                self.instance_type(cls, &[], depth)
+            }
+            NodeKind::Obj => self.instance_type(p.items(id)[0], &[], depth),
+            NodeKind::Inst => match p.global_pair(id) {
+                Some((m, n)) => Ty::known(super::names::normalise(&m, &n, p.protocol).to_string()),
+                None => Ty::unknown("INST"),
+            },
+            NodeKind::Ext => Ty::unknown(format!("extension code {}", p.op_int(id).unwrap_or(-1))),
+            NodeKind::PersId => Ty::unknown("persistent id"),
+        }
+    }
+
+    fn reference_type(&self, id: NodeId) -> Ty {
+        let p = self.p;
+        let Some(q) = global_name(p, id) else {
+            return Ty::unknown("global");
+        };
+        if q.module == "__builtin__" && q.name == "__main__" || q.name == "__dict__" {
+            return Ty::known("builtins.dict");
+        }
+        if module_ref(p, id, 0).is_some() {
+            return Ty::known("builtins.module");
+        }
+        if let Some(c) = self.class_of(id) {
+            return match c.meta {
+                Some(m) if m.starts_with('?') => Ty(m),
+                Some(m) => Ty::known(m),
+                None => Ty::unknown(format!("class {q} (by reference)")),
+            };
+        }
+        match knowledge::lookup(&q) {
+            Some(Known::Func { ty, .. }) => Ty::known(ty),
+            Some(Known::Object { ty }) => Ty::known(ty),
+            Some(Known::Dill(_)) => Ty::known("builtins.function"),
+            _ => Ty::unknown(format!("{q} (by reference)")),
+        }
+    }
+
+    fn instance_type(&self, cls: NodeId, args: &[NodeId], depth: u32) -> Ty {
+        match self.class_depth(cls, depth + 1) {
+            Some(c) => {
+                if c.module == "numpy"
+                    && c.qualname == "dtype"
+                    && let Some(code) = args.first().and_then(|&a| self.p.text(a))
+                {
+                    return self.dtype_type(&code);
+                }
+                Ty::known(c.path())
+            }
+            None => match global_name(self.p, cls) {
+                Some(q) => Ty::unknown(format!("instance of {q}")),
+                None => Ty::unknown("instance of an unknown class"),
+            },
+        }
+    }
+
+    /// `type(np.dtype(code))`: its name changed with numpy 1.20, 1.25 and 2.0.
+    fn dtype_type(&self, code: &str) -> Ty {
+        let new = knowledge::numpy_dtype_class(code);
+        let scalar = knowledge::numpy_dtype_name(code);
+        let scalar = if scalar == "bool" {
+            "bool_".to_string()
+        } else {
+            scalar
+        };
+        let old = format!("numpy.dtype[{scalar}]");
+        match (self.numpy2, self.python_max) {
+            (Some(true), _) | (None, _) if new.is_some() && self.numpy2 == Some(true) => {
+                Ty::known(new.unwrap_or_default())
+            }
+            (_, Some((2, _))) => Ty::known("numpy.dtype"),
+            // numpy 1.25 (the first with numpy.dtypes) needs Python 3.9.
+            (Some(false), Some((3, m))) if m <= 8 => Ty::known(old),
+            _ => Ty::unknown(format!(
+                "{old} or {} (depends on the numpy version)",
+                new.unwrap_or_default()
+            )),
+        }
+    }
+
+    fn call_type(&self, id: NodeId, depth: u32) -> Ty {
+        let p = self.p;
+        let f = self.callable(id);
+        let args = self.args(id);
+        if self.class_depth(f, depth + 1).is_some() {
+            return self.instance_type(f, args, depth);
+        }
+        if let Some(c) = self.class_depth(id, depth + 1) {
+            return match c.meta {
+                Some(m) if m.starts_with('?') => Ty(m),
+                Some(m) => Ty::known(m),
+                None => Ty::unknown(format!("class {} (metaclass unknown)", c.path())),
+            };
+        }
+        // A call of a descriptor `_getattr(dict, 'keys', …)` makes a dict view.
+        if p.node(f).kind == NodeKind::Reduce && self.dill_call(f) == Some(Dill::GetAttrDescriptor)
+        {
+            return self.view_type(f);
+        }
+        let Some(q) = self.called(id) else {
+            return Ty::unknown("result of a call");
+        };
+        match knowledge::lookup(&q) {
+            Some(Known::Dill(d)) => self.dill_type(d, id, args, depth),
+            Some(Known::Func { returns, .. }) => match returns {
+                Returns::Type(t) => Ty::known(t),
+                Returns::InstanceOfArg(n) => match args.get(n) {
+                    Some(&c) => self.instance_type(c, &[], depth),
+                    None => Ty::unknown(format!("{q}()")),
+                },
+                Returns::NumpyScalar => {
+                    let code = args.first().and_then(|&d| self.numpy_dtype_code(d));
+                    match code.as_deref().and_then(knowledge::numpy_scalar_type) {
+                        Some(t) => Ty::known(t),
+                        None => Ty::unknown(format!("{q}()")),
+                    }
+                }
+                Returns::NumpyDtype | Returns::Unknown => Ty::unknown(format!("{q}()")),
+            },
+            _ => Ty::unknown(format!("{q}()")),
+        }
+    }
+
+    fn dill_type(&self, d: Dill, id: NodeId, args: &[NodeId], depth: u32) -> Ty {
+        let p = self.p;
+        let t = match d {
+            Dill::ImportModule => "builtins.module",
+            Dill::CreateFunction => "builtins.function",
+            Dill::CreateCode => "builtins.code",
+            Dill::CreateCell => "builtins.cell",
+            Dill::CreateType | Dill::CreateNamedtuple | Dill::LoadType => "builtins.type",
+            Dill::CreateDtypeMeta => "numpy._DTypeMeta",
+            Dill::Fixed(t) => t,
+            Dill::CreateArray => {
+                let cls = args.get(1).and_then(|&a| p.items(a).first().copied());
+                return match cls {
+                    Some(c) => self.instance_type(c, &[], depth),
+                    None => Ty::known("numpy.ndarray"),
+                };
+            }
+            Dill::CreateFilehandle => return self.filehandle_type(args),
+            Dill::EvalRepr => {
+                let text = args.first().and_then(|&a| p.text(a)).unwrap_or_default();
+                return match text.as_str() {
+                    "Ellipsis" => Ty::known("builtins.ellipsis"),
+                    "NotImplemented" => Ty::known("builtins.NotImplementedType"),
+                    t if t.starts_with("range(") || t.starts_with("xrange(") => {
+                        Ty::known("builtins.range")
+                    }
+                    t => Ty::unknown(format!("eval({})", pyrepr::str(t, 40))),
+                };
+            }
+            Dill::GetAttrDescriptor => {
+                let r = args.get(2).and_then(|&a| p.text(a)).unwrap_or_default();
+                return Ty::known(descriptor_type(&r));
+            }
+            Dill::Helper => {
+                return Ty::unknown(format!(
+                    "{}()",
+                    self.called(id).map(|q| q.to_string()).unwrap_or_default()
+                ));
+            }
+        };
+        Ty::known(t)
+    }
+
+    fn view_type(&self, getattr_call: NodeId) -> Ty {
+        let args = self.args(getattr_call);
+        let owner = args
+            .first()
+            .and_then(|&c| self.class_of(c))
+            .map(|c| c.qualname)
+            .unwrap_or_default();
+        let name = args
+            .get(1)
+            .and_then(|&n| self.p.text(n))
+            .unwrap_or_default();
+        let prefix = if owner == "OrderedDict" {
+            "collections.odict_"
+        } else {
+            "builtins.dict_"
+        };
+        match name.as_str() {
+            "keys" | "values" | "items" => Ty::known(format!("{prefix}{name}")),
+            _ => Ty::unknown(format!("result of {owner}.{name}()")),
+        }
+    }
+
+    fn filehandle_type(&self, args: &[NodeId]) -> Ty {
+        let p = self.p;
+        let name = args.first().and_then(|&a| p.text(a)).unwrap_or_default();
+        let mode = args.get(1).and_then(|&a| p.text(a)).unwrap_or_default();
+        let pyio = args
+            .get(4)
+            .and_then(|&o| global_name(p, o))
+            .is_some_and(|q| q.module == "_pyio");
+        let module = if pyio { "_pyio" } else { "_io" };
+        if matches!(name.as_str(), "<stdin>" | "<stdout>" | "<stderr>") || !mode.contains('b') {
+            return Ty::known(format!("{module}.TextIOWrapper"));
+        }
+        let class = if mode.contains('+') {
+            "BufferedRandom"
+        } else if mode.contains('r') {
+            "BufferedReader"
+        } else {
+            "BufferedWriter"
+        };
+        Ty::known(format!("{module}.{class}"))
+    }
+
+    /// The dtype string (`'f8'`) of a numpy dtype node: `numpy.dtype('f8', False, True)`.
+    pub fn numpy_dtype_code(&self, id: NodeId) -> Option<String> {
+        let p = self.p;
+        let node = p.node(id);
+        if node.kind != NodeKind::Reduce {
+            return None;
+        }
+        let q = self.called(id)?;
+        if !(q.module == "numpy" && q.name == "dtype") {
+            return None;
+        }
+        let code = p.text(*self.args(id).first()?)?;
+        // BUILD state (3, '<', …): the byte order goes in front of the code.
+        let order = self
+            .build_state(id)
+            .and_then(|s| p.items(s).get(1).copied())
+            .and_then(|o| p.text(o));
+        match order.as_deref() {
+            Some("<") | Some(">") if !code.starts_with(['<', '>', '|']) => {
+                Some(format!("{}{code}", order.unwrap_or_default()))
+            }
+            _ => Some(code),
+        }
+    }
+
+    /// Code facts for a function node (dill's `_create_function`, or old dill's
+    /// `_load_type('FunctionType')(code, …)`).
+    pub fn function_code(&self, id: NodeId) -> Option<(CodeInfo, NodeId)> {
+        if self.p.node(id).kind != NodeKind::Reduce
+            || self.type_of(id).as_str() != "builtins.function"
+        {
+            return None;
+        }
+        let code = *self.args(id).first()?;
+        Some((self.code(code)?, code))
+    }
+
+    /// Code facts for a code node.
+    pub fn code(&self, code: NodeId) -> Option<CodeInfo> {
+        let p = self.p;
+        if p.node(code).kind != NodeKind::Reduce || self.type_of(code).as_str() != "builtins.code" {
+            return None;
+        }
+        code_info(p, NodeId(p.node(code).b))
+    }
+
+    /// A short preview, as the start of Python's repr would read.
+    pub fn preview(&self, id: NodeId, width: usize) -> String {
+        let s = self.preview_depth(id, width, 0);
+        pyrepr::clip(&s, width)
+    }
+
+    fn preview_depth(&self, id: NodeId, width: usize, depth: u32) -> String {
+        let p = self.p;
+        let node = p.node(id);
+        let inner = |c: NodeId| {
+            if depth >= 2 {
+                return self.tiny(c);
+            }
+            self.preview_depth(c, width / 2 + 8, depth + 1)
+        };
+        match node.kind {
+            NodeKind::None | NodeKind::Bool | NodeKind::Int | NodeKind::Float | NodeKind::Str => {
+                self.scalar_repr(id, width)
+            }
+            NodeKind::Bytes | NodeKind::ByteArray => {
+                let r = self.scalar_repr(id, width);
+                if node.kind == NodeKind::ByteArray {
+                    format!("bytearray({r})")
+                } else {
+                    r
+                }
+            }
+            NodeKind::List => seq_preview("[", "]", &self.seq_items(id), width, inner),
+            NodeKind::Tuple => {
+                let items = p.items(id);
+                if items.len() == 1 {
+                    return format!("({},)", inner(items[0]));
+                }
+                seq_preview("(", ")", items, width, inner)
+            }
+            NodeKind::Set | NodeKind::FrozenSet => {
+                let items = self.seq_items(id);
+                let body = if items.is_empty() {
+                    "()".into()
+                } else {
+                    seq_preview("{", "}", &items, width, inner)
+                };
+                if node.kind == NodeKind::Set {
+                    if items.is_empty() {
+                        "set()".into()
+                    } else {
+                        body
+                    }
+                } else {
+                    format!("frozenset({body})")
+                }
+            }
+            NodeKind::Dict => {
+                let items = self.dict_items(id);
+                dict_preview(&items, width, |k| self.tiny(k), inner)
+            }
+            _ => self.object_preview(id, width, depth),
+        }
+    }
+
+    /// The smallest useful repr: scalars in full (short), containers as `[…]`.
+    fn tiny(&self, id: NodeId) -> String {
+        match self.p.node(id).kind {
+            NodeKind::None
+            | NodeKind::Bool
+            | NodeKind::Int
+            | NodeKind::Float
+            | NodeKind::Str
+            | NodeKind::Bytes => self.scalar_repr(id, 24),
+            NodeKind::List => if self.seq_items(id).is_empty() {
+                "[]"
+            } else {
+                "[…]"
+            }
+            .into(),
+            NodeKind::Tuple => if self.p.items(id).is_empty() {
+                "()"
+            } else {
+                "(…)"
+            }
+            .into(),
+            NodeKind::Dict => if self.dict_items(id).is_empty() {
+                "{}"
+            } else {
+                "{…}"
+            }
+            .into(),
+            _ => {
+                let t = self.type_of(id);
+                let short = t.as_str().rsplit('.').next().unwrap_or("?").to_string();
+                match t.as_str() {
+                    "builtins.function" => self.object_preview(id, 40, 3),
+                    "builtins.type" => self
+                        .class_of(id)
+                        .map(|c| format!("<class '{}'>", c.qualname))
+                        .unwrap_or(short),
+                    _ if t.is_known() => format!("<{short}>"),
+                    _ => "<?>".into(),
+                }
+            }
+        }
+    }
+
+    fn scalar_repr(&self, id: NodeId, width: usize) -> String {
+        let max = (width as u64).clamp(16, 4096);
+        match self.p.scalar(id, max * 4) {
+            Some(Scalar::None) => "None".into(),
+            Some(Scalar::Bool(b)) => if b { "True" } else { "False" }.into(),
+            Some(Scalar::Int(i)) => i.to_string(),
+            Some(Scalar::BigInt(s)) => s,
+            Some(Scalar::Float(f)) => pyrepr::float(f),
+            Some(Scalar::Str { text, len }) => {
+                let chars = text.chars().count();
+                let cut = (chars as u64) < len || chars > width;
+                let r = pyrepr::str(&text, width.saturating_sub(2));
+                if cut {
+                    format!(
+                        "{r} (len {})",
+                        if chars as u64 == len {
+                            chars as u64
+                        } else {
+                            len
+                        }
+                    )
+                } else {
+                    r
+                }
+            }
+            Some(Scalar::Bytes { head, len }) => {
+                let r = pyrepr::bytes(&head, width.saturating_sub(3));
+                if head.len() as u64 > width as u64 || (head.len() as u64) < len {
+                    format!("{r} (len {len})")
+                } else {
+                    r
+                }
+            }
+            None => "?".into(),
+        }
+    }
+
+    fn object_preview(&self, id: NodeId, width: usize, depth: u32) -> String {
+        let p = self.p;
+        let ty = self.type_of(id);
+        let t = ty.as_str();
+        if let Some((info, _)) = self.function_code(id) {
+            let name = self.function_name(id, &info);
+            let defaults = self.args(id).get(3).map_or(0, |&d| p.items(d).len());
+            return format!("def {name}{}", info.signature(defaults));
+        }
+        if t == "builtins.code"
+            && let Some(info) = self.code(id)
+        {
+            return format!(
+                "<code {}{}>",
+                info.name.clone().unwrap_or_default(),
+                info.signature(0)
+            );
+        }
+        if let Some(c) = self.class_of(id) {
+            if c.by_value {
+                let bases = self
+                    .class_bases(&c)
+                    .iter()
+                    .map(|&b| self.class_name_short(b))
+                    .collect::<Vec<_>>();
+                let bases = if bases.is_empty() {
+                    String::new()
+                } else {
+                    format!("({})", bases.join(", "))
+                };
+                return format!("class {}{bases}", c.qualname);
+            }
+            return format!("<class '{}'>", c.path());
+        }
+        if t == "builtins.module" {
+            let name = module_ref(p, id, 0).unwrap_or_else(|| "?".into());
+            let by_value = self.build_state(id).is_some();
+            return if by_value {
+                format!("<module '{name}'> (by value)")
+            } else {
+                format!("<module '{name}'>")
+            };
+        }
+        if matches!(p.node(id).kind, NodeKind::Global | NodeKind::StackGlobal) {
+            return match global_name(p, id) {
+                Some(q) if q.module == "__builtin__" && q.name == "__main__" => {
+                    "globals() of the module".into()
+                }
+                Some(q) if q.name == "__dict__" => format!("vars({})", q.module),
+                Some(q) => format!("<{q}>"),
+                None => "<global>".into(),
+            };
+        }
+        if let Some(s) = self.special_preview(id, t, width, depth) {
+            return s;
+        }
+        let short = t.rsplit('.').next().unwrap_or(t).trim_start_matches("? ");
+        // Instance state: attributes of the BUILD dict (or slots).
+        if let Some(state) = self.build_state(id) {
+            let attrs = self.state_attrs(state);
+            if !attrs.is_empty() && depth < 2 {
+                let parts: Vec<String> = attrs
+                    .iter()
+                    .take(4)
+                    .map(|(k, v)| format!("{k}={}", self.tiny(*v)))
+                    .collect();
+                let more = if attrs.len() > 4 { ", …" } else { "" };
+                return format!("{short}({}{more})", parts.join(", "));
+            }
+            return format!("{short}(…)");
+        }
+        if p.node(id).kind == NodeKind::Reduce {
+            let args = self.args(id);
+            if depth < 2 && args.len() <= 4 {
+                let parts: Vec<String> = args.iter().map(|&a| self.tiny(a)).collect();
+                return format!("{short}({})", parts.join(", "));
+            }
+        }
+        if ty.is_known() {
+            format!("{short}(…)")
+        } else {
+            "?".into()
+        }
+    }
+
+    fn special_preview(&self, id: NodeId, t: &str, width: usize, depth: u32) -> Option<String> {
+        let p = self.p;
+        let args: &[NodeId] = if p.node(id).kind == NodeKind::Reduce {
+            self.args(id)
+        } else {
+            &[]
+        };
+        match t {
+            "builtins.cell" => {
+                let content = self.cell_contents(id);
+                Some(match content {
+                    Some(c) => format!("<cell: {}>", self.tiny(c)),
+                    None => "<cell: empty>".into(),
+                })
+            }
+            "_thread.lock" | "_thread.RLock" => {
+                let locked = args.first().and_then(|&a| p.scalar(a, 0));
+                let state = match locked {
+                    Some(Scalar::Bool(true)) => "locked",
+                    Some(Scalar::Int(n)) if n > 0 => "locked",
+                    _ => "unlocked",
+                };
+                Some(format!("<{state} {t}>"))
+            }
+            "re.Pattern" => Some(format!(
+                "re.compile({})",
+                args.first().map(|&a| self.tiny(a)).unwrap_or_default()
+            )),
+            "builtins.range" => args.first().and_then(|&a| p.text(a)),
+            "builtins.ellipsis" => Some("Ellipsis".into()),
+            "builtins.NotImplementedType" => Some("NotImplemented".into()),
+            _ if t.starts_with("_io.") || t.starts_with("_pyio.") => {
+                let name = args.first().map(|&a| self.tiny(a)).unwrap_or_default();
+                let mode = args.get(1).map(|&a| self.tiny(a)).unwrap_or_default();
+                Some(format!("<{t} name={name} mode={mode}>"))
+            }
+            "datetime.datetime" | "datetime.date" | "datetime.time" => {
+                let raw = args.first().and_then(|&a| match p.scalar(a, 16)? {
+                    Scalar::Bytes { head, .. } => Some(head),
+                    Scalar::Str { text, .. } => text
+                        .chars()
+                        .map(|c| u8::try_from(u32::from(c)).ok())
+                        .collect(),
+                    _ => None,
+                });
+                raw.and_then(|b| datetime_preview(t, &b))
+            }
+            "functools.partial" => {
+                let state = self.build_state(id)?;
+                let items = p.items(state);
+                let f = items.first().map(|&f| self.tiny(f)).unwrap_or_default();
+                let a = items
+                    .get(1)
+                    .map(|&a| p.items(a).iter().map(|&x| self.tiny(x)).collect::<Vec<_>>());
+                let mut parts = vec![f];
+                parts.extend(a.unwrap_or_default());
+                Some(format!("functools.partial({})", parts.join(", ")))
+            }
+            "builtins.method" => {
+                let f = args.first().map(|&f| self.tiny(f)).unwrap_or_default();
+                Some(format!("<bound method {}>", f.trim_start_matches("def ")))
+            }
+            _ if self.is_ndarray_call(id) => self.array_preview(id),
+            _ if t.starts_with("numpy.") && p.node(id).kind == NodeKind::Reduce => {
+                self.numpy_scalar_preview(id, t)
+            }
+            _ if depth < 3
+                && self
+                    .class_of(self.callable_or_class(id))
+                    .is_some_and(|c| c.module == "collections") =>
+            {
+                self.collection_preview(id, t, width)
+            }
+            _ => None,
+        }
+    }
+
+    fn callable_or_class(&self, id: NodeId) -> NodeId {
+        let n = self.p.node(id);
+        match n.kind {
+            NodeKind::Reduce | NodeKind::NewObj => NodeId(n.a),
+            _ => id,
+        }
+    }
+
+    fn collection_preview(&self, id: NodeId, t: &str, width: usize) -> Option<String> {
+        let short = t.rsplit('.').next().unwrap_or(t);
+        let items = self.dict_items(id);
+        if !items.is_empty() {
+            return Some(format!(
+                "{short}({})",
+                dict_preview(&items, width, |k| self.tiny(k), |v| self.tiny(v))
+            ));
+        }
+        let seq = self.seq_items(id);
+        if !seq.is_empty() {
+            return Some(format!(
+                "{short}({})",
+                seq_preview("[", "]", &seq, width, |v| self.tiny(v))
+            ));
+        }
+        let args = self.args(id);
+        let parts: Vec<String> = args.iter().map(|&a| self.tiny(a)).collect();
+        Some(format!("{short}({})", parts.join(", ")))
+    }
+
+    /// The name to show for a function: its qualname from BUILD state or code.
+    pub fn function_name(&self, id: NodeId, info: &CodeInfo) -> String {
+        let from_state = self
+            .build_state(id)
+            .and_then(|s| self.p.items(s).get(1).copied())
+            .and_then(|d| self.dict_get(d, "__qualname__"))
+            .and_then(|q| self.p.text(q));
+        from_state
+            .or_else(|| info.qualname.clone())
+            .or_else(|| self.args(id).get(2).and_then(|&n| self.p.text(n)))
+            .or_else(|| info.name.clone())
+            .unwrap_or_else(|| "?".into())
+    }
+
+    pub fn class_bases(&self, c: &ClassInfo) -> Vec<NodeId> {
+        if !c.by_value || self.p.node(c.node).kind != NodeKind::Reduce {
+            return Vec::new();
+        }
+        let args = self.args(c.node);
+        let bases = if self.dill_call(c.node) == Some(Dill::CreateType) {
+            args.get(2)
+        } else {
+            args.get(1)
+        };
+        bases.map(|&b| self.p.items(b).to_vec()).unwrap_or_default()
+    }
+
+    fn class_name_short(&self, id: NodeId) -> String {
+        match self.class_of(id) {
+            Some(c) if c.module == "builtins" || c.by_value => c.qualname,
+            Some(c) => c.path(),
+            None => match self.p.node(id).kind {
+                // typing.Generic[T] and friends are written as operator.getitem(...) calls.
+                NodeKind::Reduce => self.preview(id, 30),
+                _ => "?".into(),
+            },
+        }
+    }
+
+    /// The members of a class built by the file.
+    pub fn class_dict(&self, c: &ClassInfo) -> Option<NodeId> {
+        if !c.by_value {
+            return None;
+        }
+        let args = self.args(c.node);
+        match self.dill_call(c.node) {
+            Some(Dill::CreateType) => args.get(3).copied(),
+            _ if self
+                .called(c.node)
+                .is_some_and(|q| q.is("types", "new_class")) =>
+            {
+                args.get(3).and_then(|&b| self.partial_source_dict(b))
+            }
+            _ => None,
+        }
+    }
+
+    /// What a cell holds, after post-processing.
+    pub fn cell_contents(&self, cell: NodeId) -> Option<NodeId> {
+        if let Some(v) = self.post_attr(cell, "cell_contents") {
+            return Some(v);
+        }
+        let arg = *self.args(cell).first()?;
+        match self.p.node(arg).kind {
+            NodeKind::None => None,
+            _ => Some(arg),
+        }
+    }
+
+    /// Attribute (name, value) pairs of an instance state (dict, or (dict, slots)).
+    pub fn state_attrs(&self, state: NodeId) -> Vec<(String, NodeId)> {
+        let p = self.p;
+        let mut out = Vec::new();
+        let push_dict = |d: NodeId, out: &mut Vec<(String, NodeId)>| {
+            for (k, v) in self.dict_items(d) {
+                out.push((p.text(k).unwrap_or_else(|| self.tiny(k)), v));
+            }
+        };
+        match p.node(state).kind {
+            NodeKind::Dict => push_dict(state, &mut out),
+            NodeKind::Tuple if p.items(state).len() == 2 => {
+                for &d in p.items(state) {
+                    if p.node(d).kind == NodeKind::Dict {
+                        push_dict(d, &mut out);
+                    }
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    fn is_ndarray_call(&self, id: NodeId) -> bool {
+        let Some(q) = self.called(id) else {
+            return false;
+        };
+        q.is_dill("_create_array")
+            || q.name == "_reconstruct" && q.module.starts_with("numpy")
+            || q.name == "_frombuffer"
+    }
+
+    /// (dtype code, shape, fortran, data node) of an ndarray call.
+    pub fn array_facts(&self, id: NodeId) -> Option<ArrayFacts> {
+        let p = self.p;
+        let q = self.called(id)?;
+        let args = self.args(id);
+        let state = if q.is_dill("_create_array") {
+            *args.get(2)?
+        } else if q.name == "_frombuffer" {
+            let dtype = args.get(1).and_then(|&d| self.numpy_dtype_code(d));
+            let shape = args.get(2).map(|&s| self.int_items(s)).unwrap_or_default();
+            let fortran = args
+                .get(3)
+                .and_then(|&o| p.text(o))
+                .is_some_and(|o| o == "F");
+            return Some((dtype, shape, fortran, args.first().copied()));
+        } else {
+            self.build_state(id)?
+        };
+        let items = p.items(state);
+        let shape = items.get(1).map(|&s| self.int_items(s)).unwrap_or_default();
+        let dtype = items.get(2).and_then(|&d| self.numpy_dtype_code(d));
+        let fortran = items.get(3).and_then(|&f| p.scalar(f, 0)) == Some(Scalar::Bool(true));
+        Some((dtype, shape, fortran, items.get(4).copied()))
+    }
+
+    fn int_items(&self, tuple: NodeId) -> Vec<String> {
+        self.p
+            .items(tuple)
+            .iter()
+            .map(|&i| self.scalar_repr(i, 24))
+            .collect()
+    }
+
+    fn array_preview(&self, id: NodeId) -> Option<String> {
+        let (dtype, shape, fortran, _) = self.array_facts(id)?;
+        let dtype = dtype
+            .map(|d| knowledge::numpy_dtype_name(&d))
+            .unwrap_or_else(|| "?".into());
+        let shape = if shape.len() == 1 {
+            format!("({},)", shape[0])
+        } else {
+            format!("({})", shape.join(", "))
+        };
+        let order = if fortran { " F-order" } else { "" };
+        let class = self.type_of(id);
+        let short = class.as_str().rsplit('.').next().unwrap_or("ndarray");
+        Some(format!("{short} {dtype} {shape}{order}"))
+    }
+
+    fn numpy_scalar_preview(&self, id: NodeId, t: &str) -> Option<String> {
+        let args = self.args(id);
+        let code = self.numpy_dtype_code(*args.first()?)?;
+        let Scalar::Bytes { head, .. } = self.p.scalar(*args.get(1)?, 64)? else {
+            return None;
+        };
+        let le = !code.starts_with('>');
+        let c = code.trim_start_matches(['<', '>', '|', '=']);
+        let num = |n: usize| -> Option<[u8; 8]> {
+            let mut b = [0u8; 8];
+            let src = head.get(..n)?;
+            if le {
+                b[..n].copy_from_slice(src);
+            } else {
+                for (i, x) in src.iter().rev().enumerate() {
+                    b[i] = *x;
+                }
+            }
+            Some(b)
+        };
+        let value = match c {
+            "f8" => pyrepr::float(f64::from_le_bytes(num(8)?)),
+            "f4" => pyrepr::float(f64::from(f32::from_le_bytes(num(4)?[..4].try_into().ok()?))),
+            "i8" => i64::from_le_bytes(num(8)?).to_string(),
+            "i4" => i32::from_le_bytes(num(4)?[..4].try_into().ok()?).to_string(),
+            "u8" => u64::from_le_bytes(num(8)?).to_string(),
+            "b1" => if head.first() == Some(&1) {
+                "True"
+            } else {
+                "False"
+            }
+            .into(),
+            _ => return Some(format!("{}(…)", t.trim_start_matches("numpy."))),
+        };
+        Some(format!("{}({value})", t.trim_start_matches("numpy.")))
+    }
+
+    /// The children of a value for the tree.
+    pub fn children(&self, id: NodeId) -> Vec<Child> {
+        let p = self.p;
+        let node = p.node(id);
+        match node.kind {
+            NodeKind::List | NodeKind::Set | NodeKind::FrozenSet => self
+                .seq_items(id)
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Child::value(i.to_string(), v))
+                .collect(),
+            NodeKind::Tuple => p
+                .items(id)
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| Child::value(i.to_string(), v))
+                .collect(),
+            NodeKind::Dict => self.dict_children(id),
+            NodeKind::None | NodeKind::Bool | NodeKind::Int | NodeKind::Float | NodeKind::Str => {
+                Vec::new()
+            }
+            NodeKind::Bytes | NodeKind::ByteArray => {
+                let len = p.payload_span(id).map(|s| s.1).unwrap_or(0);
+                vec![Child::fact("len", len.to_string())]
+            }
+            _ => self.object_children(id),
+        }
+    }
+
+    fn dict_children(&self, id: NodeId) -> Vec<Child> {
+        self.dict_items(id)
+            .into_iter()
+            .map(|(k, v)| {
+                let name = match self.p.node(k).kind {
+                    NodeKind::Str => self.p.text(k).unwrap_or_default(),
+                    _ => self.tiny(k),
+                };
+                Child::value(name, v)
+            })
+            .collect()
+    }
+
+    fn object_children(&self, id: NodeId) -> Vec<Child> {
+        let p = self.p;
+        let mut out = Vec::new();
+        if let Some((info, code)) = self.function_code(id) {
+            let args = self.args(id);
+            out.push(Child::fact("qualname", self.function_name(id, &info)));
+            let defaults = args.get(3).map_or(0, |&d| p.items(d).len());
+            out.push(Child::fact("signature", info.signature(defaults)));
+            if let Some(f) = &info.filename {
+                out.push(Child::fact("file", f.clone()));
+            }
+            if let Some(l) = info.firstlineno {
+                out.push(Child::fact("line", l.to_string()));
+            }
+            if !info.names.is_empty() {
+                out.push(Child::fact("globals used", info.names.join(", ")));
+            }
+            if let Some(&d) = args.get(3)
+                && p.node(d).kind == NodeKind::Tuple
+            {
+                out.push(Child::value("defaults", d));
+            }
+            if let Some(&closure) = args.get(4) {
+                for (i, &cell) in p.items(closure).iter().enumerate() {
+                    let name = info
+                        .freevars
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| format!("cell{i}"));
+                    match self.cell_contents(cell) {
+                        Some(v) => out.push(Child::value(format!("closure {name}"), v)),
+                        None => out.push(Child::fact(format!("closure {name}"), "<empty cell>")),
+                    }
+                }
+            }
+            if let Some(pys) = super::code::describe_pythons(&info.pythons) {
+                out.push(Child::fact("python", pys));
+            }
+            out.push(Child::value("__code__", code));
+            if let Some(state) = self.build_state(id) {
+                for (k, v) in self.state_attrs(state) {
+                    if k != "__qualname__" {
+                        out.push(Child::value(k, v));
+                    }
+                }
+            }
+            return out;
+        }
+        if let Some(c) = self.class_of(id) {
+            if c.by_value {
+                out.push(Child::fact("module", c.module.clone()));
+                if let Some(m) = &c.meta {
+                    out.push(Child::fact("metaclass", m.clone()));
+                }
+                for (i, b) in self.class_bases(&c).into_iter().enumerate() {
+                    out.push(Child::value(format!("base {i}"), b));
+                }
+                if let Some(d) = self.class_dict(&c) {
+                    out.extend(self.dict_children(d));
+                }
+                return out;
+            }
+            out.push(Child::fact("reference", c.path()));
+            return out;
+        }
+        if let Some((dtype, shape, fortran, data)) = self.array_facts(id) {
+            if let Some(d) = dtype {
+                out.push(Child::fact(
+                    "dtype",
+                    format!("{} ({d})", knowledge::numpy_dtype_name(&d)),
+                ));
+            }
+            out.push(Child::fact("shape", format!("({})", shape.join(", "))));
+            out.push(Child::fact("order", if fortran { "F" } else { "C" }));
+            if let Some(d) = data {
+                if let Some((_, len)) = p.payload_span(d) {
+                    out.push(Child::fact("nbytes", len.to_string()));
+                } else {
+                    out.push(Child::value("data", d));
+                }
+            }
+            return out;
+        }
+        if self.type_of(id).as_str() == "builtins.module" {
+            out.push(Child::fact(
+                "module",
+                module_ref(p, id, 0).unwrap_or_default(),
+            ));
+            if let Some(state) = self.build_state(id) {
+                out.extend(self.dict_children(state));
+            }
+            return out;
+        }
+        if self.type_of(id).as_str() == "builtins.cell" {
+            if let Some(v) = self.cell_contents(id) {
+                out.push(Child::value("cell_contents", v));
+            }
+            return out;
+        }
+        match p.node(id).kind {
+            NodeKind::Global | NodeKind::StackGlobal => {
+                if let Some(q) = global_name(p, id) {
+                    out.push(Child::fact("reference", q.to_string()));
+                }
+                return out;
+            }
+            NodeKind::Reduce => {
+                if let Some(q) = self.called(id) {
+                    out.push(Child::fact("made by", format!("{q}(…)")));
+                }
+                for (i, &a) in self.args(id).iter().enumerate() {
+                    out.push(Child::value(format!("arg {i}"), a));
+                }
+            }
+            NodeKind::NewObj | NodeKind::NewObjEx => {
+                let args = if p.node(id).kind == NodeKind::NewObj {
+                    p.items(NodeId(p.node(id).b)).to_vec()
+                } else {
+                    p.items(p.items(id)[1]).to_vec()
+                };
+                for (i, a) in args.into_iter().enumerate() {
+                    out.push(Child::value(format!("arg {i}"), a));
+                }
+            }
+            _ => {}
+        }
+        if let Some(state) = self.build_state(id) {
+            let attrs = self.state_attrs(state);
+            if attrs.is_empty() {
+                out.push(Child::value("state", state));
+            } else {
+                out.extend(attrs.into_iter().map(|(k, v)| Child::value(k, v)));
+            }
+        }
+        out.extend(self.dict_children_of_effects(id));
+        let seq: Vec<NodeId> = p
+            .effects_on(id)
+            .filter(|&e| {
+                matches!(
+                    p.effects()[e].kind,
+                    EffectKind::Append | EffectKind::AddItems
+                )
+            })
+            .flat_map(|e| p.effect_args(e).to_vec())
+            .collect();
+        out.extend(
+            seq.into_iter()
+                .enumerate()
+                .map(|(i, v)| Child::value(i.to_string(), v)),
+        );
+        out
+    }
+
+    fn dict_children_of_effects(&self, id: NodeId) -> Vec<Child> {
+        if self.p.node(id).kind == NodeKind::Dict {
+            return Vec::new();
+        }
+        let p = self.p;
+        let mut out = Vec::new();
+        for e in p.effects_on(id) {
+            if p.effects()[e].kind == EffectKind::SetItems {
+                for c in p.effect_args(e).chunks_exact(2) {
+                    let name = p.text(c[0]).unwrap_or_else(|| self.tiny(c[0]));
+                    out.push(Child::value(name, c[1]));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// (dtype code, shape, fortran order, data node) of an ndarray.
+pub type ArrayFacts = (Option<String>, Vec<String>, bool, Option<NodeId>);
+
+fn descriptor_type(repr: &str) -> &'static str {
+    if repr.starts_with("<method ") {
+        "builtins.method_descriptor"
+    } else if repr.starts_with("<slot wrapper") {
+        "builtins.wrapper_descriptor"
+    } else if repr.starts_with("<attribute") {
+        "builtins.getset_descriptor"
+    } else if repr.starts_with("<member") {
+        "builtins.member_descriptor"
+    } else if repr.starts_with("<built-in method") {
+        "builtins.builtin_function_or_method"
+    } else if repr.starts_with("<method-wrapper") {
+        "builtins.method-wrapper"
+    } else {
+        "builtins.classmethod_descriptor"
+    }
+}
+
+fn datetime_preview(t: &str, b: &[u8]) -> Option<String> {
+    let us = |b: &[u8]| (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+    match (t, b.len()) {
+        ("datetime.date", 4) => Some(format!(
+            "datetime.date({}, {}, {})",
+            u16::from_be_bytes([b[0], b[1]]),
+            b[2],
+            b[3]
+        )),
+        ("datetime.datetime", 10) => {
+            let mut parts = vec![
+                u16::from_be_bytes([b[0], b[1]]).to_string(),
+                (b[2] & 0x7f).to_string(),
+                b[3].to_string(),
+                b[4].to_string(),
+                b[5].to_string(),
+            ];
+            if b[6] != 0 || us(&b[7..10]) != 0 {
+                parts.push(b[6].to_string());
+            }
+            if us(&b[7..10]) != 0 {
+                parts.push(us(&b[7..10]).to_string());
+            }
+            Some(format!("datetime.datetime({})", parts.join(", ")))
+        }
+        ("datetime.time", 6) => Some(format!(
+            "datetime.time({}, {}, {})",
+            b[0] & 0x7f,
+            b[1],
+            b[2]
+        )),
+        _ => None,
+    }
+}
+
+fn seq_preview(
+    open: &str,
+    close: &str,
+    items: &[NodeId],
+    width: usize,
+    item: impl Fn(NodeId) -> String,
+) -> String {
+    let mut out = String::from(open);
+    let mut shown = 0;
+    for (i, &v) in items.iter().enumerate() {
+        let s = item(v);
+        if i > 0 && out.chars().count() + s.chars().count() + 2 > width.saturating_sub(12) {
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&s);
+        shown += 1;
+        if shown >= 8 {
+            break;
+        }
+    }
+    if shown < items.len() {
+        out.push_str(", …");
+        out.push_str(close);
+        out.push_str(&format!(" (len {})", items.len()));
+        return out;
+    }
+    out.push_str(close);
+    out
+}
+
+fn dict_preview(
+    items: &[(NodeId, NodeId)],
+    width: usize,
+    key: impl Fn(NodeId) -> String,
+    value: impl Fn(NodeId) -> String,
+) -> String {
+    let mut out = String::from("{");
+    let mut shown = 0;
+    for (i, &(k, v)) in items.iter().enumerate() {
+        let s = format!("{}: {}", key(k), value(v));
+        if i > 0 && out.chars().count() + s.chars().count() + 2 > width.saturating_sub(12) {
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&s);
+        shown += 1;
+        if shown >= 6 {
+            break;
+        }
+    }
+    if shown < items.len() {
+        return format!("{out}, …}} (len {})", items.len());
+    }
+    out.push('}');
+    out
+}

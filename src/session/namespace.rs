@@ -1,0 +1,298 @@
+//! Finding the namespace in a program: the dill module dump
+//! (`_import_module(NAME)` ← BUILD {namespace}), a plain dict pickle, or any
+//! other root; and, for a cut file, the names that were complete before the cut.
+
+use super::describe::Describer;
+use super::names::global_name;
+use crate::pickle::{EffectKind, NodeId, NodeKind, Program};
+
+/// What kind of pickle the file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A dill session / module dump.
+    DillModule,
+    /// Any other pickle.
+    Pickle,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::DillModule => "dill-module",
+            Format::Pickle => "pickle",
+        }
+    }
+}
+
+/// One stored name before description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEntry {
+    pub name: String,
+    pub key: Option<NodeId>,
+    pub value: NodeId,
+}
+
+/// Where the namespace is.
+pub struct Located {
+    pub format: Format,
+    pub module_node: Option<NodeId>,
+    pub module: Option<String>,
+    pub dict: Option<NodeId>,
+    pub entries: Vec<RawEntry>,
+    /// For a cut file: the key whose value was being read when the input ended.
+    pub cut_at_key: Option<String>,
+}
+
+/// The bookkeeping keys of `refimported` dumps.
+pub const DILL_IMPORTED_KEYS: [&str; 3] = [
+    "__dill_imported",
+    "__dill_imported_as",
+    "__dill_imported_top_level",
+];
+
+pub fn locate(d: &Describer) -> Located {
+    let p = d.p;
+    if let Some(root) = p.root {
+        if let Some(l) = module_dump(d, root, None) {
+            return l;
+        }
+        return plain(d, root, None);
+    }
+    // A cut file: look at what was left on the stack.
+    let stack = &p.open_stack;
+    let Some(Some(bottom)) = stack.first().copied() else {
+        return empty();
+    };
+    if let Some(l) = module_dump(d, bottom, Some(&stack[1..])) {
+        return l;
+    }
+    plain(d, bottom, Some(&stack[1..]))
+}
+
+fn empty() -> Located {
+    Located {
+        format: Format::Pickle,
+        module_node: None,
+        module: None,
+        dict: None,
+        entries: Vec::new(),
+        cut_at_key: None,
+    }
+}
+
+fn is_import_module(d: &Describer, id: NodeId) -> Option<String> {
+    let p = d.p;
+    if p.node(id).kind != NodeKind::Reduce {
+        return None;
+    }
+    let q = global_name(p, NodeId(p.node(id).a))?;
+    if !q.is_dill("_import_module") {
+        return None;
+    }
+    p.text(*p.items(NodeId(p.node(id).b)).first()?)
+}
+
+fn module_dump(d: &Describer, root: NodeId, rest: Option<&[Option<NodeId>]>) -> Option<Located> {
+    let name = is_import_module(d, root)?;
+    // Complete (or cut after the BUILD): the namespace is the BUILD state.
+    let (dict, pending) = match d.build_state(root) {
+        Some(state) => (state, None),
+        None => {
+            let rest = rest?;
+            let dict = (*rest.first()?)?;
+            (dict, Some(&rest[1..]))
+        }
+    };
+    if d.p.node(dict).kind != NodeKind::Dict {
+        return None;
+    }
+    let (entries, cut_at_key) = dict_entries(d, dict, pending);
+    Some(Located {
+        format: Format::DillModule,
+        module_node: Some(root),
+        module: Some(name),
+        dict: Some(dict),
+        entries,
+        cut_at_key,
+    })
+}
+
+fn plain(d: &Describer, root: NodeId, rest: Option<&[Option<NodeId>]>) -> Located {
+    let p = d.p;
+    if p.node(root).kind == NodeKind::Dict {
+        let pending = rest;
+        let (entries, cut) = dict_entries(d, root, pending);
+        let all_str = entries
+            .iter()
+            .all(|e| e.key.is_none_or(|k| p.node(k).kind == NodeKind::Str));
+        if all_str && (!entries.is_empty() || d.dict_items(root).is_empty()) {
+            return Located {
+                format: Format::Pickle,
+                module_node: None,
+                module: None,
+                dict: Some(root),
+                entries,
+                cut_at_key: cut,
+            };
+        }
+    }
+    let entries = if rest.is_some() && p.node(root).kind != NodeKind::Dict {
+        // A cut pickle whose root is not a namespace: nothing is known to be complete.
+        Vec::new()
+    } else {
+        vec![RawEntry {
+            name: "<root>".into(),
+            key: None,
+            value: root,
+        }]
+    };
+    Located {
+        format: Format::Pickle,
+        module_node: None,
+        module: None,
+        dict: None,
+        entries,
+        cut_at_key: None,
+    }
+}
+
+/// The items of a namespace dict, plus (for a cut file) the complete pairs still on the stack.
+fn dict_entries(
+    d: &Describer,
+    dict: NodeId,
+    pending: Option<&[Option<NodeId>]>,
+) -> (Vec<RawEntry>, Option<String>) {
+    let p = d.p;
+    let mut pairs = d.dict_items(dict);
+    let mut cut_at_key = None;
+    if let Some(rest) = pending {
+        // After the dict: MARK, then key, value, key, value… up to the next MARK.
+        if rest.first() == Some(&None) {
+            let seg: Vec<NodeId> = rest[1..].iter().map_while(|x| *x).collect();
+            let mut i = 0;
+            while i + 1 < seg.len() {
+                let (k, v) = (seg[i], seg[i + 1]);
+                // A pair is complete once the next key has been read in full.
+                let next_started = seg
+                    .get(i + 2)
+                    .is_some_and(|&n| is_next_key(p, &seg[i + 2..], n));
+                // A last value that can no longer change (a str, a number, a tuple) is complete
+                // even when nothing follows: writers flush whole frames, so cuts land there.
+                let last_closed =
+                    i + 2 == seg.len() && seg.len() + 1 == rest.len() && is_closed(p, v);
+                if p.node(k).kind != NodeKind::Str || !(next_started || last_closed) {
+                    break;
+                }
+                pairs.push((k, v));
+                i += 2;
+            }
+            cut_at_key = seg.get(i).and_then(|&k| p.text(k));
+        }
+    }
+    let entries = pairs
+        .into_iter()
+        .map(|(k, v)| RawEntry {
+            name: key_name(d, k),
+            key: Some(k),
+            value: v,
+        })
+        .collect();
+    (entries, cut_at_key)
+}
+
+/// True when `n` (with `after` following it on the stack) is a namespace key, not the
+/// start of dill's post-processing call (`STACK_GLOBAL 'builtins' 'setattr'` / `'getattr'`).
+fn is_next_key(p: &Program, after: &[NodeId], n: NodeId) -> bool {
+    if p.node(n).kind != NodeKind::Str {
+        return false;
+    }
+    let text = p.text(n).unwrap_or_default();
+    let module_like = matches!(
+        text.as_str(),
+        "builtins" | "dill._dill" | "dill" | "abc" | "copyreg"
+    );
+    if !module_like {
+        return true;
+    }
+    match after.get(1) {
+        // 'builtins' then a str: the operands of STACK_GLOBAL.
+        Some(&next) => p.node(next).kind != NodeKind::Str,
+        // Cut right after it: it cannot be told from a key yet.
+        None => false,
+    }
+}
+
+/// Values that nothing later in the stream can add to.
+fn is_closed(p: &Program, v: NodeId) -> bool {
+    use NodeKind::*;
+    matches!(
+        p.node(v).kind,
+        None | Bool | Int | Float | Str | Bytes | ByteArray | Tuple | FrozenSet
+    ) && p.effects_on(v).next().is_none()
+}
+
+fn key_name(d: &Describer, k: NodeId) -> String {
+    let p = d.p;
+    match p.node(k).kind {
+        NodeKind::Str | NodeKind::Bytes => p.text(k).unwrap_or_default(),
+        _ => d.preview(k, 40),
+    }
+}
+
+/// A reference a `refimported` dump stores instead of a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRef {
+    pub name: String,
+    pub module: String,
+    /// The attribute looked up in `module`; `None` for `__dill_imported_top_level` (the module itself).
+    pub attr: Option<String>,
+    /// The tuple that records it.
+    pub node: NodeId,
+}
+
+/// Reads the three `__dill_imported*` lists.
+pub fn imported_refs(d: &Describer, entries: &[RawEntry]) -> Vec<ImportRef> {
+    let p = d.p;
+    let mut out = Vec::new();
+    for e in entries {
+        let Some(which) = DILL_IMPORTED_KEYS.iter().position(|k| *k == e.name) else {
+            continue;
+        };
+        for t in d.seq_items(e.value) {
+            let s: Vec<String> = p
+                .items(t)
+                .iter()
+                .map(|&x| p.text(x).unwrap_or_default())
+                .collect();
+            let r = match (which, s.as_slice()) {
+                (0, [m, n]) => ImportRef {
+                    name: n.clone(),
+                    module: m.clone(),
+                    attr: Some(n.clone()),
+                    node: t,
+                },
+                (1, [m, orig, n]) => ImportRef {
+                    name: n.clone(),
+                    module: m.clone(),
+                    attr: Some(orig.clone()),
+                    node: t,
+                },
+                (2, [m, n]) => ImportRef {
+                    name: n.clone(),
+                    module: m.clone(),
+                    attr: None,
+                    node: t,
+                },
+                _ => continue,
+            };
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// True when a value is only ever POPped (a side-effect call), for reachability.
+pub fn is_popped(p: &Program, id: NodeId) -> bool {
+    p.effects_on(id)
+        .any(|e| p.effects()[e].kind == EffectKind::Pop)
+}
