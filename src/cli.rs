@@ -1,8 +1,11 @@
 //! The command line: argument parsing, and the glue from each subcommand to
 //! the engine. Errors end here as one line on stderr.
 
+mod edit;
+mod env;
 mod inspect;
 mod output;
+mod scan;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +42,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Drop the names that match patterns and write the rest as a new checkpoint
+    Filter(edit::FilterArgs),
+    /// Keep only the named entries, written as a new checkpoint
+    Extract(edit::ExtractArgs),
+    /// Write the complete names of a truncated checkpoint as a loadable one
+    Salvage(edit::SalvageArgs),
+    /// List the backups brine made before replacing files
+    Backups(edit::BackupsArgs),
+    /// Put back the last backup of a file brine replaced
+    Undo(edit::UndoArgs),
+    /// Names added, removed and changed between two checkpoints
+    Diff(env::DiffArgs),
+    /// The environment a checkpoint was written in, against another or the local Python
+    Env(env::EnvArgs),
+    /// What loading a checkpoint would import and call; exits 3 when dangerous
+    Scan(scan::ScanArgs),
+    /// Start Python with the checkpoint loaded (after the scan and env checks)
+    Restore(env::RestoreArgs),
 }
 
 /// An error for the user: one line, and the exit code it maps to.
@@ -75,12 +96,16 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Inspect { file, json, width }) => inspect::inspect(&file, json, width),
         Some(Command::Tree { file, path, json }) => inspect::tree(&file, &path, json),
-        None => Err(Failure::usage(format!(
-            "the terminal UI is not built yet; try `brine inspect FILE` ({})",
-            cli.dir
-                .map(|d| d.display().to_string())
-                .unwrap_or_else(|| ".".into())
-        ))),
+        Some(Command::Filter(a)) => edit::filter(a),
+        Some(Command::Extract(a)) => edit::extract(a),
+        Some(Command::Salvage(a)) => edit::salvage(a),
+        Some(Command::Backups(a)) => edit::backups(a),
+        Some(Command::Undo(a)) => edit::undo(a),
+        Some(Command::Diff(a)) => env::diff(a),
+        Some(Command::Env(a)) => env::env(a),
+        Some(Command::Scan(a)) => scan::scan(a),
+        Some(Command::Restore(a)) => env::restore(a),
+        None => crate::tui::run(cli.dir),
     };
     match result {
         Ok(code) => ExitCode::from(code),

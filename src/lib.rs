@@ -3,3 +3,5 @@
 pub mod cli;
 pub mod pickle;
 pub mod session;
+pub mod tui;
+pub mod edit;
