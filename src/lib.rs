@@ -5,3 +5,6 @@ pub mod pickle;
 pub mod session;
 pub mod tui;
 pub mod edit;
+pub mod env;
+pub mod scan;
+pub mod store;

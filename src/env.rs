@@ -1,0 +1,1 @@
+//! (being written) Environment metadata: sidecars, what the file tells, the local Python.

@@ -1,0 +1,1 @@
+//! (being written) A dill-aware safety scan of the symbolic program.
