@@ -1,10 +1,58 @@
-//! The terminal UI over the session engine.
+//! The terminal UI over the session engine: a watched folder of checkpoints,
+//! the namespace tree of the open one, details, and actions behind confirm
+//! dialogs. Browsing never runs Python; only restore does, when asked.
+
+pub mod action;
+pub mod app;
+pub mod compare;
+pub mod config;
+pub mod dialog;
+pub mod files;
+pub mod jobs;
+pub mod keymap;
+pub mod render;
+mod runtime;
+pub mod tree;
 
 use std::path::PathBuf;
 
 use crate::cli::Failure;
 
+pub use app::App;
+pub use render::render;
+
 /// Opens the UI on a directory; returns the exit code.
-pub fn run(_dir: Option<PathBuf>) -> Result<u8, Failure> {
-    Err(Failure::usage("the terminal UI is not built yet; try `brine inspect FILE`"))
+pub fn run(dir: Option<PathBuf>) -> Result<u8, Failure> {
+    let (config, config_error) = config::Config::load();
+    let dirs = match dir {
+        Some(d) => vec![d],
+        None if !config.watch.dirs.is_empty() => config.watch_dirs(),
+        None => vec![PathBuf::from(".")],
+    };
+    let mut absolute = Vec::new();
+    for d in dirs {
+        if !d.is_dir() {
+            return Err(Failure::error(format!("{}: not a directory", d.display())));
+        }
+        absolute.push(std::path::absolute(&d).unwrap_or(d));
+    }
+    runtime::run(config, config_error, absolute)
+        .map(|()| 0)
+        .map_err(|e| Failure::error(format!("terminal: {e}")))
+}
+
+/// `1.2 KiB`-style sizes.
+pub fn human_size(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
 }

@@ -1,0 +1,151 @@
+//! Results of disk work coming back into the app.
+
+use super::App;
+use crate::tui::dialog::{DiffView, EnvView, Overlay};
+use crate::tui::files::FileState;
+use crate::tui::jobs::{Command, Event, Probed};
+
+impl App {
+    /// Applies one result; may ask for more work.
+    pub fn on_event(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Listed(Ok(listed)) => {
+                self.files.error = None;
+                self.files.set(listed);
+                let mut cmds: Vec<Command> = self
+                    .files
+                    .rows
+                    .iter()
+                    .filter(|r| r.state == FileState::Unknown)
+                    .map(|r| Command::Probe(r.listed.path.clone()))
+                    .collect();
+                if self.opened.is_none() && self.loading.is_none() {
+                    cmds.extend(self.preview_selected());
+                }
+                cmds
+            }
+            Event::Listed(Err(e)) => {
+                self.files.listed = true;
+                self.files.error = Some(e.clone());
+                self.error(format!("cannot read the directory: {e}"));
+                Vec::new()
+            }
+            Event::Changed(paths) => vec![Command::Stat(paths)],
+            Event::Stated(list) => {
+                let mut cmds = Vec::new();
+                for (path, listed) in list {
+                    if listed.is_none() && self.opened.as_ref().is_some_and(|o| o.path == path) {
+                        self.info(format!("{} was deleted", self.display_name(&path)));
+                    }
+                    if self.files.upsert(&path, listed) {
+                        cmds.push(Command::Probe(path));
+                    }
+                }
+                cmds
+            }
+            Event::Probed {
+                path,
+                size,
+                modified,
+                result,
+            } => {
+                let complete = matches!(result, Probed::Complete { .. });
+                self.files.probed(&path, size, modified, result, self.now);
+                // The file shown changed and now parses: show the new content.
+                let shown = self
+                    .opened
+                    .as_ref()
+                    .is_some_and(|o| o.path == path && o.session.program.source.len() != size);
+                if complete && shown {
+                    return self.reload(path);
+                }
+                Vec::new()
+            }
+            Event::Progress { seq, done, total } => {
+                if let Some(l) = &mut self.loading
+                    && l.seq == seq
+                {
+                    l.done = done;
+                    l.total = total;
+                }
+                Vec::new()
+            }
+            Event::Loaded { seq, path, result } => {
+                if self.loading.as_ref().is_none_or(|l| l.seq != seq) {
+                    return Vec::new();
+                }
+                self.loading = None;
+                match result {
+                    Ok(session) => {
+                        let same = self.opened.as_ref().is_some_and(|o| o.path == path);
+                        if !same {
+                            self.tree.reset();
+                            self.details_scroll = 0;
+                        }
+                        if let Some(i) = self.files.index_of(&path) {
+                            self.files.rows[i].names = Some(session.entries.len());
+                        }
+                        self.opened = Some(super::Opened { path, session });
+                        self.rebuild();
+                    }
+                    Err(e) => self.error(format!("{}: {e}", self.display_name(&path))),
+                }
+                Vec::new()
+            }
+            Event::Written { what, to, result } => {
+                match result {
+                    Ok(m) => self.ok(m),
+                    Err(e) => self.error(format!("{what} failed: {e}")),
+                }
+                vec![Command::Stat(vec![to])]
+            }
+            Event::Undone { path, result } => {
+                match result {
+                    Ok(m) => self.ok(m),
+                    Err(e) => self.error(format!("undo failed: {e}")),
+                }
+                vec![Command::Stat(vec![path])]
+            }
+            Event::Diffed { a, b, result } => {
+                match result {
+                    Ok(rows) => {
+                        self.message = None;
+                        self.overlay = Some(Overlay::Diff(DiffView {
+                            left: self.display_name(&a),
+                            right: self.display_name(&b),
+                            rows,
+                            scroll: 0,
+                            all: false,
+                        }));
+                    }
+                    Err(e) => self.error(format!("diff failed: {e}")),
+                }
+                Vec::new()
+            }
+            Event::EnvCompared { a, b, result } => {
+                match result {
+                    Ok(rows) => {
+                        self.message = None;
+                        self.overlay = Some(Overlay::Env(EnvView {
+                            left: self.display_name(&a),
+                            right: b
+                                .map(|b| self.display_name(&b))
+                                .unwrap_or_else(|| "local python".into()),
+                            rows,
+                            scroll: 0,
+                        }));
+                    }
+                    Err(e) => self.error(format!("env: {e}")),
+                }
+                Vec::new()
+            }
+            Event::Restored(result) => {
+                match result {
+                    Ok(m) => self.ok(m),
+                    Err(e) => self.error(format!("restore: {e}")),
+                }
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,404 @@
+//! Work that touches the disk: what `update` asks for (`Command`) and what
+//! comes back (`Event`). `perform` does one command on the calling thread;
+//! the runtime calls it on worker threads, tests call it directly.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use super::compare::{self, DiffRow, EnvRow};
+use crate::session::Session;
+use crate::store::dir::{self, Listed};
+
+/// Disk or process work requested by `App::update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// List the watched directories.
+    List {
+        dirs: Vec<PathBuf>,
+        recursive: bool,
+    },
+    /// Re-stat paths the watcher reported.
+    Stat(Vec<PathBuf>),
+    /// Parse a file to learn its names and whether it is complete.
+    Probe(PathBuf),
+    /// Load a session for the tree; `seq` tells stale results apart.
+    Load {
+        path: PathBuf,
+        seq: u64,
+    },
+    /// Write `names` dropped (or, with `keep_only`, kept) from `source` to `to`.
+    Write(Write),
+    /// Put the newest backup of a file back.
+    Undo(PathBuf),
+    Diff {
+        a: PathBuf,
+        b: PathBuf,
+    },
+    /// Compare environments; `b: None` means the local Python.
+    Env {
+        a: PathBuf,
+        b: Option<PathBuf>,
+    },
+    /// Hand the terminal to Python with the session loaded (the runtime does this).
+    Restore {
+        path: PathBuf,
+        only: Vec<String>,
+        python: Vec<String>,
+    },
+}
+
+/// An edit to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub source: PathBuf,
+    pub names: Vec<String>,
+    pub keep_only: bool,
+    pub to: PathBuf,
+    pub backup: bool,
+    pub keep_backups: usize,
+    /// Shown in the status line: "filter", "extract", "re-dump".
+    pub what: &'static str,
+}
+
+/// What a probe found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probed {
+    Complete {
+        names: usize,
+    },
+    /// No STOP yet: still being written, or cut.
+    Truncated {
+        names: usize,
+        why: String,
+    },
+    Corrupt(String),
+    Unreadable(String),
+}
+
+/// A result coming back to the app.
+pub enum Event {
+    Listed(Result<Vec<Listed>, String>),
+    /// Each path with what it is now (`None`: gone or not a checkpoint).
+    Stated(Vec<(PathBuf, Option<Listed>)>),
+    Probed {
+        path: PathBuf,
+        size: u64,
+        modified: Option<SystemTime>,
+        result: Probed,
+    },
+    Progress {
+        seq: u64,
+        done: u64,
+        total: u64,
+    },
+    Loaded {
+        seq: u64,
+        path: PathBuf,
+        result: Result<Arc<Session>, String>,
+    },
+    /// The watcher saw these paths change.
+    Changed(Vec<PathBuf>),
+    Written {
+        what: &'static str,
+        to: PathBuf,
+        result: Result<String, String>,
+    },
+    Undone {
+        path: PathBuf,
+        result: Result<String, String>,
+    },
+    Diffed {
+        a: PathBuf,
+        b: PathBuf,
+        result: Result<Vec<DiffRow>, String>,
+    },
+    EnvCompared {
+        a: PathBuf,
+        b: Option<PathBuf>,
+        result: Result<Vec<EnvRow>, String>,
+    },
+    Restored(Result<String, String>),
+}
+
+/// Does one command, sending what it finds to `send` (possibly several events).
+///
+/// `Restore` needs the terminal and is done by the runtime, not here.
+pub fn perform(cmd: Command, send: &mut dyn FnMut(Event)) {
+    match cmd {
+        Command::List { dirs, recursive } => {
+            send(Event::Listed(
+                dir::list(&dirs, recursive).map_err(|e| e.to_string()),
+            ));
+        }
+        Command::Stat(paths) => {
+            let out = paths
+                .into_iter()
+                .map(|p| {
+                    let l = dir::stat(&p);
+                    (p, l)
+                })
+                .collect();
+            send(Event::Stated(out));
+        }
+        Command::Probe(path) => send(probe(&path)),
+        Command::Load { path, seq } => load(path, seq, send),
+        Command::Write(w) => {
+            let to = w.to.clone();
+            let what = w.what;
+            send(Event::Written {
+                what,
+                to,
+                result: write(&w),
+            });
+        }
+        Command::Undo(path) => {
+            let result = undo(&path);
+            send(Event::Undone { path, result });
+        }
+        Command::Diff { a, b } => {
+            let result = (|| Ok(compare::diff(&read(&a)?, &read(&b)?)))();
+            send(Event::Diffed { a, b, result });
+        }
+        Command::Env { a, b } => {
+            let result = env(&a, b.as_deref());
+            send(Event::EnvCompared { a, b, result });
+        }
+        Command::Restore { .. } => send(Event::Restored(Err(
+            "restore needs the terminal; run it from the UI".into(),
+        ))),
+    }
+}
+
+/// Reads a whole file into memory and parses it: watched files may be
+/// rewritten at any moment, and a session in memory never reads the disk again.
+fn read(path: &Path) -> Result<Session, String> {
+    let bytes = fs::read(path).map_err(|e| format!("{}: {e}", name(path)))?;
+    Ok(Session::from_bytes(bytes))
+}
+
+fn name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn probe(path: &Path) -> Event {
+    let meta = fs::metadata(path);
+    let (size, modified) = match &meta {
+        Ok(m) => (m.len(), m.modified().ok()),
+        Err(_) => (0, None),
+    };
+    let result = match fs::read(path) {
+        Err(e) => Probed::Unreadable(e.to_string()),
+        Ok(bytes) => {
+            let s = Session::from_bytes(bytes);
+            match &s.program.error {
+                None => Probed::Complete {
+                    names: s.entries.len(),
+                },
+                Some(e) if e.is_truncation() => Probed::Truncated {
+                    names: s.entries.len(),
+                    why: e.to_string(),
+                },
+                Some(e) => Probed::Corrupt(e.to_string()),
+            }
+        }
+    };
+    Event::Probed {
+        path: path.to_path_buf(),
+        size,
+        modified,
+        result,
+    }
+}
+
+fn load(path: PathBuf, seq: u64, send: &mut dyn FnMut(Event)) {
+    let result = (|| {
+        let total = fs::metadata(&path).map_err(|e| e.to_string())?.len();
+        send(Event::Progress {
+            seq,
+            done: 0,
+            total,
+        });
+        let bytes = read_with_progress(&path, total, &mut |done| {
+            // Reading is the first half of the bar, parsing the second.
+            send(Event::Progress {
+                seq,
+                done: done / 2,
+                total,
+            })
+        })
+        .map_err(|e| e.to_string())?;
+        let source = crate::pickle::Source::from_bytes(bytes);
+        let program = crate::pickle::machine::parse_with_progress(
+            source,
+            crate::pickle::Limits::default(),
+            &mut |off| {
+                send(Event::Progress {
+                    seq,
+                    done: total / 2 + off / 2,
+                    total,
+                })
+            },
+        );
+        Ok(Arc::new(Session::from_program(program)))
+    })();
+    send(Event::Loaded { seq, path, result });
+}
+
+fn read_with_progress(
+    path: &Path,
+    total: u64,
+    progress: &mut dyn FnMut(u64),
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    const CHUNK: usize = 8 << 20;
+    let mut f = fs::File::open(path)?;
+    let mut out = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&buf[..n]);
+        progress(out.len() as u64);
+    }
+}
+
+fn env(a: &Path, b: Option<&Path>) -> Result<Vec<EnvRow>, String> {
+    let facts = |p: &Path| -> Result<Vec<(String, String)>, String> {
+        let s = read(p)?;
+        let side = dir::sidecar_of(p).and_then(|c| read(&c).ok());
+        Ok(compare::env_facts(&s, side.as_ref()))
+    };
+    let left = facts(a)?;
+    let Some(b) = b else {
+        return Err(
+            "comparing with the local Python is not available yet; mark another checkpoint (space in the checkpoints pane) to compare with it"
+                .into(),
+        );
+    };
+    Ok(compare::env_rows(&left, &facts(b)?))
+}
+
+fn write(w: &Write) -> Result<String, String> {
+    let s = read(&w.source)?;
+    let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
+    let edited = if w.keep_only {
+        s.dump_only(&names)
+    } else {
+        s.dump_without(&names)
+    }
+    .map_err(|e| format!("{}: {e}", w.what))?;
+    let backup = if w.backup && w.to.exists() {
+        Some(backup::save(&w.to, w.keep_backups)?)
+    } else {
+        None
+    };
+    let bytes = edited.to_vec().map_err(|e| format!("{}: {e}", w.what))?;
+    backup::replace(&w.to, &bytes)?;
+    let plan = &edited.plan;
+    let mut msg = format!(
+        "{}: wrote {} ({} names kept, {} dropped, {} saved)",
+        w.what,
+        name(&w.to),
+        plan.kept.len(),
+        plan.dropped.len(),
+        super::human_size(plan.bytes_saved)
+    );
+    if backup.is_some() {
+        msg.push_str("; backup kept, u undoes");
+    }
+    Ok(msg)
+}
+
+fn undo(path: &Path) -> Result<String, String> {
+    let from = backup::newest(path).ok_or_else(|| format!("no backup of {}", name(path)))?;
+    let bytes = fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+    backup::replace(path, &bytes)?;
+    fs::remove_file(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+    Ok(format!("undo: put back {} from its backup", name(path)))
+}
+
+/// Interim backups and atomic replace, until `store::write` takes over.
+mod backup {
+    use std::fs;
+    use std::io::Write as _;
+    use std::path::{Path, PathBuf};
+
+    fn dir() -> Result<PathBuf, String> {
+        let d = directories::ProjectDirs::from("", "", "brine")
+            .ok_or("no data directory for backups")?
+            .data_dir()
+            .join("backups");
+        fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        Ok(d)
+    }
+
+    /// Backups of one file share a prefix made from its full path.
+    fn prefix(path: &Path) -> String {
+        let full = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        full.to_string_lossy().replace(['/', '\\', ':'], "%")
+    }
+
+    pub fn save(path: &Path, keep: usize) -> Result<PathBuf, String> {
+        let d = dir()?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|t| t.as_nanos())
+            .unwrap_or(0);
+        let to = d.join(format!("{}.{stamp:024}.bak", prefix(path)));
+        fs::copy(path, &to).map_err(|e| format!("backup {}: {e}", to.display()))?;
+        let mut all = list(path);
+        while all.len() > keep.max(1) {
+            let _ = fs::remove_file(all.remove(0));
+        }
+        Ok(to)
+    }
+
+    fn list(path: &Path) -> Vec<PathBuf> {
+        let Ok(d) = dir() else { return Vec::new() };
+        let p = format!("{}.", prefix(path));
+        let mut v: Vec<PathBuf> = fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|b| {
+                b.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&p) && n.ends_with(".bak"))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    pub fn newest(path: &Path) -> Option<PathBuf> {
+        list(path).pop()
+    }
+
+    /// Temp file in the same directory, fsync, rename.
+    pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
+        let parent = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = parent.join(format!(".{file_name}.brine.tmp"));
+        let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+        let mut f = fs::File::create(&tmp).map_err(fail)?;
+        f.write_all(bytes).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+        if let Ok(meta) = fs::metadata(path) {
+            let _ = fs::set_permissions(&tmp, meta.permissions());
+        }
+        fs::rename(&tmp, path).map_err(fail)
+    }
+}

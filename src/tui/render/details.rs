@@ -1,0 +1,198 @@
+//! The details pane: everything about the selected name, or the selected file.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::{age, pane_block};
+use crate::tui::app::{App, Pane};
+use crate::tui::config::Theme;
+use crate::tui::files::FileState;
+use crate::tui::human_size;
+
+/// Longest preview asked of the describer for the details pane.
+const FULL_PREVIEW: usize = 4000;
+/// Children listed under the selected value.
+const MAX_LISTED: usize = 200;
+
+pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
+    let focused = app.focus == Pane::Details;
+    let block = pane_block(app, " details ", focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let show_value = app.focus != Pane::Files && app.tree.selected().is_some();
+    let lines = if show_value {
+        value_lines(app)
+    } else {
+        file_lines(app)
+    };
+    let max = lines.len().saturating_sub(1);
+    app.details_scroll = app.details_scroll.min(max);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((app.details_scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+fn kv<'a>(t: &Theme, k: &str, v: impl Into<String>) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<9}"), Style::default().fg(t.dim)),
+        Span::styled(v.into(), Style::default().fg(t.text)),
+    ])
+}
+
+fn heading<'a>(t: &Theme, s: impl Into<String>) -> Line<'a> {
+    Line::from(Span::styled(
+        s.into(),
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    ))
+}
+
+fn value_lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let (Some(o), Some(r)) = (&app.opened, app.tree.selected()) else {
+        return Vec::new();
+    };
+    let s = &o.session;
+    let d = s.describer();
+    let mut out = vec![heading(&t, r.path.clone())];
+    if r.fact {
+        out.push(Line::raw(r.preview.clone()));
+        return out;
+    }
+    out.push(kv(&t, "type", r.ty.clone()));
+    if let Some(b) = r.bytes {
+        out.push(kv(
+            &t,
+            "size",
+            format!("{} (dropping it saves this)", human_size(b)),
+        ));
+    }
+    let entry = s.entries.get(r.entry);
+    if r.depth == 0
+        && let Some(e) = entry
+    {
+        if let Some(from) = &e.imported_from {
+            out.push(kv(&t, "imported", from.clone()));
+        }
+        if app.tree.marks.contains(&e.name) {
+            out.push(kv(
+                &t,
+                "marked",
+                "yes (R restores, x extracts marked names)",
+            ));
+        }
+    }
+    out.push(kv(&t, "scan", "not available yet"));
+    let Some(node) = r.node else {
+        out.push(Line::raw(""));
+        out.push(Line::raw(r.preview.clone()));
+        return out;
+    };
+    out.push(Line::raw(""));
+    out.push(heading(&t, "value"));
+    out.push(Line::raw(d.preview(node, FULL_PREVIEW)));
+    let kids = d.children(node);
+    if kids.is_empty() {
+        return out;
+    }
+    out.push(Line::raw(""));
+    let facts = kids.iter().filter(|c| c.node.is_none()).count();
+    let what = if facts == kids.len() {
+        "facts".to_string()
+    } else {
+        format!("{} children", kids.len())
+    };
+    out.push(heading(&t, what));
+    for c in kids.iter().take(MAX_LISTED) {
+        let line = match (c.node, &c.fact) {
+            (Some(n), _) => Line::from(vec![
+                Span::styled(format!("{} ", c.name), Style::default().fg(t.text)),
+                Span::styled(format!("{} ", d.type_of(n).0), Style::default().fg(t.ty)),
+                Span::styled(d.preview(n, 80), Style::default().fg(t.dim)),
+            ]),
+            (None, f) => kv(&t, &c.name, f.clone().unwrap_or_default()),
+        };
+        out.push(line);
+    }
+    if kids.len() > MAX_LISTED {
+        out.push(Line::styled(
+            format!("… {} more", kids.len() - MAX_LISTED),
+            Style::default().fg(t.dim),
+        ));
+    }
+    out
+}
+
+fn file_lines(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let Some(r) = app.files.selected() else {
+        return vec![Line::styled(
+            "no checkpoint selected",
+            Style::default().fg(t.dim),
+        )];
+    };
+    let path = &r.listed.path;
+    let mut out = vec![
+        heading(&t, app.display_name(path)),
+        kv(&t, "size", human_size(r.listed.size)),
+        kv(
+            &t,
+            "modified",
+            format!("{} ago", age(app.now, r.listed.modified)),
+        ),
+    ];
+    let (state, tone) = match &r.state {
+        FileState::Unknown => ("not read yet".to_string(), t.dim),
+        FileState::Ok => ("complete".to_string(), t.ok),
+        FileState::Writing => ("writing… (still growing)".to_string(), t.warn),
+        FileState::Incomplete(w) => (format!("incomplete: {w}"), t.warn),
+        FileState::Corrupt(w) => (format!("corrupt: {w}"), t.error),
+        FileState::Unreadable(w) => (format!("unreadable: {w}"), t.error),
+    };
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9}", "state"), Style::default().fg(t.dim)),
+        Span::styled(state, Style::default().fg(tone)),
+    ]));
+    if let Some(n) = r.names {
+        out.push(kv(&t, "names", n.to_string()));
+    }
+    out.push(kv(
+        &t,
+        "env",
+        match &r.listed.sidecar {
+            Some(p) => format!("sidecar {}", app.display_name(p)),
+            None => "no sidecar".to_string(),
+        },
+    ));
+    out.push(kv(&t, "scan", "not available yet"));
+    if r.marked {
+        out.push(kv(&t, "marked", "yes (d diffs, e compares env with it)"));
+    }
+    let Some(o) = app.opened.as_ref().filter(|o| &o.path == path) else {
+        return out;
+    };
+    let s = &o.session;
+    out.push(kv(&t, "format", s.format.as_str()));
+    if let Some(m) = &s.module {
+        out.push(kv(&t, "module", m.clone()));
+    }
+    out.push(kv(&t, "protocol", s.program.protocol.to_string()));
+    if let Some(py) = s.inferred.python() {
+        out.push(kv(&t, "python", py));
+    }
+    if let Some(dl) = s.inferred.dill() {
+        out.push(kv(&t, "dill", dl));
+    }
+    if !s.inferred.imports.is_empty() {
+        out.push(kv(&t, "imports", s.inferred.imports.join(", ")));
+    }
+    for w in &s.warnings {
+        out.push(Line::styled(format!("⚠ {w}"), Style::default().fg(t.warn)));
+    }
+    out
+}

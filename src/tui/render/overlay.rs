@@ -1,0 +1,308 @@
+//! Overlays drawn over the panes: help, filter, confirmations, env and diff.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use super::{clip, fit, fit_right, short_type};
+use crate::tui::action::BINDABLE;
+use crate::tui::app::App;
+use crate::tui::compare::Change;
+use crate::tui::config::Theme;
+use crate::tui::dialog::{Confirm, DiffView, EnvView, FilterDialog, Overlay, Target, Tone};
+use crate::tui::human_size;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(o) = &app.overlay else { return };
+    let t = app.theme;
+    let (title, lines, scroll, wide) = match o {
+        Overlay::Help { scroll } => (" keys ".to_string(), help(app), *scroll, false),
+        Overlay::Filter(f) => (
+            " filter out names ".to_string(),
+            filter(app, f),
+            f.scroll,
+            true,
+        ),
+        Overlay::Confirm(c) => (format!(" {} ", c.title), confirm(&t, c), c.scroll, false),
+        Overlay::Env(v) => (
+            " compare env ".to_string(),
+            env(&t, v, area.width),
+            v.scroll,
+            true,
+        ),
+        Overlay::Diff(v) => (
+            " diff ".to_string(),
+            diff(&t, v, area.width),
+            v.scroll,
+            true,
+        ),
+    };
+    let want_w = if wide {
+        area.width * 9 / 10
+    } else {
+        72.min(area.width)
+    };
+    let want_h = (lines.len() as u16 + 2).min(area.height);
+    let box_area = centered(
+        area,
+        want_w.max(20).min(area.width),
+        want_h.max(5).min(area.height),
+    );
+    frame.render_widget(Clear, box_area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(t.border_focus))
+        .title(Span::styled(
+            title,
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(box_area);
+    frame.render_widget(block, box_area);
+    let max = lines.len().saturating_sub(inner.height as usize);
+    let scroll = scroll.min(max) as u16;
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        inner,
+    );
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [c] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(v);
+    c
+}
+
+fn tone(t: &Theme, tone: Tone) -> Style {
+    Style::default().fg(match tone {
+        Tone::Plain => t.text,
+        Tone::Dim => t.dim,
+        Tone::Ok => t.ok,
+        Tone::Warn => t.warn,
+        Tone::Error => t.error,
+    })
+}
+
+fn help(app: &App) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut out = Vec::new();
+    for (name, _, what) in BINDABLE {
+        let keys = app
+            .keymap
+            .names
+            .get(*name)
+            .map(|v| v.join(" "))
+            .unwrap_or_default();
+        out.push(Line::from(vec![
+            Span::styled(fit(&keys, 20), Style::default().fg(t.accent)),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "mouse: click selects (again: expand), wheel scrolls · in dialogs: tab option, enter yes, esc back",
+        Style::default().fg(t.dim),
+    ));
+    out.push(Line::styled(
+        "patterns: word = substring, *?[ = glob, re:… = regex, @ipython = preset",
+        Style::default().fg(t.dim),
+    ));
+    out
+}
+
+fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
+    let t = app.theme;
+    let mut out = vec![Line::from(vec![
+        Span::styled("pattern  ", Style::default().fg(t.dim)),
+        Span::styled(
+            format!("{}{}", f.pattern, if f.confirming { "" } else { "▏" }),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ),
+    ])];
+    if let Some(e) = &f.error {
+        out.push(Line::styled(e.clone(), Style::default().fg(t.error)));
+    }
+    let dest = match f.target {
+        Target::InPlace => format!(
+            "[in place, backup kept]  save as {}",
+            app.display_name(&f.save_as)
+        ),
+        Target::SaveAs => format!(
+            " in place, backup kept   [save as {}]",
+            app.display_name(&f.save_as)
+        ),
+    };
+    out.push(Line::from(vec![
+        Span::styled("write    ", Style::default().fg(t.dim)),
+        Span::raw(dest),
+        Span::styled("  (tab)", Style::default().fg(t.dim)),
+    ]));
+    out.push(Line::raw(""));
+    if f.pattern.trim().is_empty() {
+        out.push(Line::styled(
+            "type patterns: _temp (substring)  debug_* (glob)  re:^x\\d+$  @ipython",
+            Style::default().fg(t.dim),
+        ));
+        return out;
+    }
+    out.push(Line::styled(
+        format!(
+            "{} names go, {} stay, saves ≈ {}",
+            f.going.len(),
+            f.staying,
+            human_size(f.saved())
+        ),
+        Style::default().fg(if f.going.is_empty() { t.dim } else { t.warn }),
+    ));
+    if f.confirming {
+        out.push(Line::styled(
+            format!(
+                "write {} now? enter/y: yes · esc: back",
+                app.display_name(&f.destination())
+            ),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    for (name, bytes) in &f.going {
+        out.push(Line::from(vec![
+            Span::styled("  - ", Style::default().fg(t.removed)),
+            Span::raw(fit(name, 30)),
+            Span::styled(
+                fit_right(&human_size(*bytes), 10),
+                Style::default().fg(t.size),
+            ),
+        ]));
+    }
+    out
+}
+
+fn confirm(t: &Theme, c: &Confirm) -> Vec<Line<'static>> {
+    let mut out: Vec<Line> = c
+        .lines
+        .iter()
+        .map(|l| Line::styled(l.text.clone(), tone(t, l.tone)))
+        .collect();
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "enter/y: yes · esc/n: no",
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    ));
+    out
+}
+
+fn env(t: &Theme, v: &EnvView, width: u16) -> Vec<Line<'static>> {
+    let inner = (width * 9 / 10).saturating_sub(2) as usize;
+    let key_w = 16;
+    let side = inner.saturating_sub(key_w + 3) / 2;
+    let mismatches = v.rows.iter().filter(|r| r.mismatch()).count();
+    let mut out = vec![Line::styled(
+        format!(
+            "{}{} {}",
+            fit("", key_w + 2),
+            fit(&v.left, side),
+            fit(&v.right, side)
+        ),
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    )];
+    for r in &v.rows {
+        let bad = r.mismatch();
+        let style = if bad {
+            Style::default().fg(t.changed).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(t.text)
+        };
+        out.push(Line::from(vec![
+            Span::styled(if bad { "≠ " } else { "  " }, style),
+            Span::styled(fit(&r.key, key_w), Style::default().fg(t.dim)),
+            Span::styled(fit(&r.left, side), style),
+            Span::raw(" "),
+            Span::styled(clip(&r.right, side), style),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        if mismatches == 0 {
+            "no mismatches".to_string()
+        } else {
+            format!("{mismatches} mismatches")
+        },
+        Style::default().fg(if mismatches == 0 { t.ok } else { t.changed }),
+    ));
+    out
+}
+
+fn diff(t: &Theme, v: &DiffView, width: u16) -> Vec<Line<'static>> {
+    let inner = (width * 9 / 10).saturating_sub(2) as usize;
+    let count = |c: Change| v.rows.iter().filter(|r| r.change == c).count();
+    let mut out = vec![
+        Line::styled(
+            format!("{}  →  {}", v.left, v.right),
+            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ),
+        Line::from(vec![
+            Span::styled(
+                format!("+{} added  ", count(Change::Added)),
+                Style::default().fg(t.added),
+            ),
+            Span::styled(
+                format!("-{} removed  ", count(Change::Removed)),
+                Style::default().fg(t.removed),
+            ),
+            Span::styled(
+                format!("~{} changed  ", count(Change::Changed)),
+                Style::default().fg(t.changed),
+            ),
+            Span::styled(
+                format!("{} same", count(Change::Same)),
+                Style::default().fg(t.dim),
+            ),
+        ]),
+    ];
+    let name_w = 22.min(inner / 3);
+    let type_w = 14;
+    for r in v.rows.iter().filter(|r| v.all || r.change != Change::Same) {
+        let (mark, color) = match r.change {
+            Change::Added => ("+", t.added),
+            Change::Removed => ("-", t.removed),
+            Change::Changed => ("~", t.changed),
+            Change::Same => (" ", t.dim),
+        };
+        let size = match (r.before, r.after) {
+            (Some(a), Some(b)) if a != b => {
+                let d = b as i64 - a as i64;
+                format!("{} → {} ({d:+})", human_size(a), human_size(b))
+            }
+            (_, Some(b)) => human_size(b),
+            (Some(a), None) => human_size(a),
+            (None, None) => String::new(),
+        };
+        let ty = short_type(r.ty.rsplit(" → ").next().unwrap_or(&r.ty));
+        let rest = inner.saturating_sub(2 + name_w + 1 + type_w + 1);
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("{mark} "),
+                Style::default().fg(color).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(fit(&r.name, name_w), Style::default().fg(color)),
+            Span::raw(" "),
+            Span::styled(fit(ty, type_w), Style::default().fg(t.ty)),
+            Span::raw(" "),
+            Span::styled(clip(&size, rest), Style::default().fg(t.size)),
+        ]));
+    }
+    if v.rows.iter().all(|r| r.change == Change::Same) {
+        out.push(Line::styled(
+            "no differences in names",
+            Style::default().fg(t.ok),
+        ));
+    }
+    out
+}
