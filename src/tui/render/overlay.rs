@@ -200,7 +200,7 @@ fn confirm(t: &Theme, c: &Confirm) -> Vec<Line<'static>> {
 
 fn env(t: &Theme, v: &EnvView, width: u16) -> Vec<Line<'static>> {
     let inner = (width * 9 / 10).saturating_sub(2) as usize;
-    let key_w = 16;
+    let key_w = 17;
     let side = inner.saturating_sub(key_w + 3) / 2;
     let mismatches = v.rows.iter().filter(|r| r.mismatch()).count();
     let mut out = vec![Line::styled(

@@ -84,7 +84,8 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             "no names".to_string()
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(why, Style::default().fg(t.dim))),
+            Paragraph::new(Span::styled(why, Style::default().fg(t.dim)))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             inner,
         );
         return;
