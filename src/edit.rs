@@ -3,27 +3,40 @@
 //! anything; the output is re-parsed and checked before anyone writes it.
 
 pub mod pattern;
+pub mod writer;
 
-use crate::session::Session;
+use std::collections::{HashMap, HashSet};
+
+use crate::pickle::{EffectKind, NodeId};
+use crate::session::namespace::DILL_IMPORTED_KEYS;
+use crate::session::{Format, Session};
+pub use writer::{Output, Part};
 
 /// What an edit will do, before any byte is written.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     /// Names that go.
     pub dropped: Vec<String>,
-    /// Names that stay.
+    /// Names that stay, in namespace order (names stored by reference last).
     pub kept: Vec<String>,
     /// Dropped names whose objects stay because kept names need them: (name, needed by).
     pub still_needed: Vec<(String, Vec<String>)>,
-    pub bytes_before: u64,
-    pub bytes_after: u64,
+    /// Bytes the dropped entries account for (their exclusive sizes).
+    pub bytes_saved: u64,
 }
 
 /// The new pickle and the plan it carries out.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Edited {
-    pub bytes: Vec<u8>,
+    pub output: Output,
     pub plan: Plan,
+}
+
+impl Edited {
+    /// The whole new pickle in memory.
+    pub fn to_vec(&self) -> std::io::Result<Vec<u8>> {
+        self.output.to_vec()
+    }
 }
 
 /// Why an edit cannot be made.
@@ -33,19 +46,352 @@ pub enum EditError {
     NoSuchName(String),
     #[error("{0}")]
     Unsupported(String),
+    #[error("the result did not check out: {0}")]
+    Verify(String),
 }
 
 impl Session {
-    /// Drops `names`, keeps the rest (dill's `exclude`).
+    /// Drops `names` and keeps the rest, like dill's `exclude`.
     pub fn dump_without(&self, names: &[&str]) -> Result<Edited, EditError> {
-        let _ = names;
-        Err(EditError::Unsupported("editing is not built yet".into()))
+        for n in names {
+            if self.entry(n).is_none() {
+                return Err(EditError::NoSuchName(n.to_string()));
+            }
+        }
+        let drop: HashSet<&str> = names.iter().copied().collect();
+        slice(self, &drop, false)
     }
 
     /// Keeps only `names` (extract).
     pub fn dump_only(&self, names: &[&str]) -> Result<Edited, EditError> {
-        let keep: Vec<&str> = names.to_vec();
-        let drop: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).filter(|n| !keep.contains(n)).collect();
-        self.dump_without(&drop)
+        for n in names {
+            if self.entry(n).is_none() {
+                return Err(EditError::NoSuchName(n.to_string()));
+            }
+        }
+        let keep: HashSet<&str> = names.iter().copied().collect();
+        let drop: HashSet<&str> = self
+            .entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| !keep.contains(n) && !is_frame_name(n))
+            .collect();
+        slice(self, &drop, false)
     }
+
+    /// Writes the complete names of a cut file as a loadable checkpoint (closing what the cut left open).
+    pub fn salvage(&self) -> Result<Edited, EditError> {
+        if self.complete() {
+            return Err(EditError::Unsupported(
+                "the file is complete: nothing to salvage".into(),
+            ));
+        }
+        slice(self, &HashSet::new(), true)
+    }
+
+    /// The plan for dropping `names`, without making the output.
+    pub fn plan_without(&self, names: &[&str]) -> Plan {
+        let drop: HashSet<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| self.entry(n).is_some())
+            .collect();
+        plan(self, &drop, &reachable(self, &drop).1)
+    }
+}
+
+/// Module dunders that a session restore needs; extract keeps them.
+fn is_frame_name(n: &str) -> bool {
+    matches!(
+        n,
+        "__name__"
+            | "__doc__"
+            | "__package__"
+            | "__spec__"
+            | "__loader__"
+            | "__annotations__"
+            | "__file__"
+            | "__cached__"
+            | "__builtins__"
+    )
+}
+
+/// (keep flag per node, first kept entry that reaches each node).
+fn reachable(s: &Session, drop: &HashSet<&str>) -> (Vec<bool>, HashMap<NodeId, usize>) {
+    let p = &s.program;
+    let mut keep = vec![false; p.node_count()];
+    let mut owner: HashMap<NodeId, usize> = HashMap::new();
+    let dict = s.dict_node;
+    let mut stack: Vec<NodeId> = Vec::new();
+    // The frame of the file: the module object and the namespace dict (whose items are roots below).
+    for n in s.module_node.into_iter().chain(dict) {
+        keep[n.index()] = true;
+    }
+    if let Some(r) = s.module_node {
+        // The module call's own arguments (callable, name).
+        p.for_each_child(r, |c| {
+            if Some(c) != dict {
+                stack.push(c);
+            }
+        });
+    }
+    let mut visit =
+        |roots: Vec<NodeId>, who: usize, keep: &mut Vec<bool>, stack: &mut Vec<NodeId>| {
+            stack.extend(roots);
+            while let Some(n) = stack.pop() {
+                if keep[n.index()] {
+                    continue;
+                }
+                keep[n.index()] = true;
+                owner.entry(n).or_insert(who);
+                p.for_each_child(n, |c| stack.push(c));
+                if let Some(calls) = s.post.calls.get(&n) {
+                    stack.extend(calls.iter().copied());
+                }
+            }
+        };
+    visit(
+        std::mem::take(&mut stack),
+        usize::MAX,
+        &mut keep,
+        &mut stack,
+    );
+    let rewrite = rewrites_bookkeeping(s, drop);
+    for (i, e) in s.entries.iter().enumerate() {
+        if drop.contains(e.name.as_str()) || e.value.is_none() {
+            continue;
+        }
+        let roots: Vec<NodeId> = e.key.into_iter().chain(e.value).collect();
+        visit(roots, i, &mut keep, &mut stack);
+    }
+    if !rewrite {
+        for (_, k, v) in &s.bookkeeping {
+            visit(
+                k.iter().copied().chain([*v]).collect(),
+                usize::MAX,
+                &mut keep,
+                &mut stack,
+            );
+        }
+    }
+    (keep, owner)
+}
+
+/// True when some name stored by reference is dropped: the bookkeeping lists are then rewritten.
+fn rewrites_bookkeeping(s: &Session, drop: &HashSet<&str>) -> bool {
+    s.entries
+        .iter()
+        .any(|e| e.imported_from.is_some() && drop.contains(e.name.as_str()))
+}
+
+fn plan(s: &Session, drop: &HashSet<&str>, owner: &HashMap<NodeId, usize>) -> Plan {
+    let mut plan = Plan::default();
+    for e in &s.entries {
+        if drop.contains(e.name.as_str()) {
+            plan.dropped.push(e.name.clone());
+            plan.bytes_saved += e.bytes;
+            if let Some(v) = e.value {
+                if let Some(&who) = owner.get(&v) {
+                    let by = s
+                        .entries
+                        .get(who)
+                        .map(|x| x.name.clone())
+                        .unwrap_or_else(|| "the module".into());
+                    plan.still_needed.push((e.name.clone(), vec![by]));
+                }
+            }
+        } else {
+            plan.kept.push(e.name.clone());
+        }
+    }
+    plan
+}
+
+fn slice(s: &Session, drop: &HashSet<&str>, salvage: bool) -> Result<Edited, EditError> {
+    let p = &s.program;
+    let Some(dict) = s.dict_node else {
+        return Err(EditError::Unsupported(
+            "this pickle has no namespace to edit (its root is not a dict)".into(),
+        ));
+    };
+    let (keep, owner) = reachable(s, drop);
+    let plan = plan(s, drop, &owner);
+    let rewrite = rewrites_bookkeeping(s, drop);
+    let dict_index = usize::from(s.format == Format::DillModule);
+    if !p.items(dict).is_empty() && !drop.is_empty() {
+        return Err(EditError::Unsupported(
+            "the namespace is a dict literal; dropping names from it is not supported".into(),
+        ));
+    }
+    // Byte ranges of every namespace pair, by key node.
+    let mut ranges: HashMap<(NodeId, NodeId), (u64, u64)> = HashMap::new();
+    let mut dict_effects = Vec::new();
+    for (ei, starts) in &p.spans {
+        let e = p.effects()[*ei as usize];
+        if e.target != dict || e.kind != EffectKind::SetItems {
+            continue;
+        }
+        dict_effects.push(e.offset);
+        let args = p.effect_args(*ei as usize);
+        for (i, pair) in args.chunks_exact(2).enumerate() {
+            let start = starts[2 * i];
+            let end = starts.get(2 * i + 2).copied().unwrap_or(e.offset);
+            ranges.insert((pair[0], pair[1]), (start, end));
+        }
+    }
+    // A cut file: pairs still on the stack, each ending where the next began.
+    let mut stop_at = None;
+    if !p.complete() {
+        let open = &p.open_stack;
+        let di = open.iter().position(|x| *x == Some(dict));
+        if let Some(di) = di {
+            let seg_start = di + 2; // after the dict and its MARK
+            let seg: Vec<(NodeId, u64)> = open
+                .get(seg_start..)
+                .unwrap_or(&[])
+                .iter()
+                .zip(p.open_starts.get(seg_start..).unwrap_or(&[]))
+                .map_while(|(n, st)| n.map(|n| (n, *st)))
+                .collect();
+            let complete_pairs = s.entries.iter().filter(|e| e.value.is_some()).count();
+            let mut listed: HashSet<(NodeId, NodeId)> = HashSet::new();
+            for e in &s.entries {
+                if let (Some(k), Some(v)) = (e.key, e.value) {
+                    listed.insert((k, v));
+                }
+            }
+            for bk in &s.bookkeeping {
+                if let Some(k) = bk.1 {
+                    listed.insert((k, bk.2));
+                }
+            }
+            let mut i = 0;
+            while i + 1 < seg.len() && listed.contains(&(seg[i].0, seg[i + 1].0)) {
+                let end = seg.get(i + 2).map_or(p.end_offset, |x| x.1);
+                ranges.insert((seg[i].0, seg[i + 1].0), (seg[i].1, end));
+                i += 2;
+            }
+            stop_at = seg.get(i).map(|x| x.1);
+            let _ = complete_pairs;
+        } else if salvage {
+            return Err(EditError::Unsupported(
+                "the cut came before the namespace began: nothing can be salvaged".into(),
+            ));
+        }
+    }
+    let mut dropped = Vec::new();
+    for e in &s.entries {
+        if !drop.contains(e.name.as_str()) {
+            continue;
+        }
+        let (Some(k), Some(v)) = (e.key, e.value) else {
+            continue;
+        };
+        match ranges.get(&(k, v)) {
+            Some(&r) => dropped.push(r),
+            None => {
+                return Err(EditError::Unsupported(format!(
+                    "could not find where '{}' is stored",
+                    e.name
+                )));
+            }
+        }
+    }
+    let mut append = Vec::new();
+    if rewrite {
+        for bk in &s.bookkeeping {
+            let (Some(k), v) = (bk.1, bk.2) else { continue };
+            match ranges.get(&(k, v)) {
+                Some(&r) => dropped.push(r),
+                None => {
+                    return Err(EditError::Unsupported(
+                        "could not find the refimported bookkeeping lists".into(),
+                    ));
+                }
+            }
+        }
+        for (which, key) in DILL_IMPORTED_KEYS.iter().enumerate() {
+            let tuples: Vec<Vec<String>> = s
+                .imported
+                .iter()
+                .filter(|r| !drop.contains(r.name.as_str()))
+                .filter(|r| match which {
+                    0 => r.attr.as_deref() == Some(r.name.as_str()),
+                    1 => r.attr.is_some() && r.attr.as_deref() != Some(r.name.as_str()),
+                    _ => r.attr.is_none(),
+                })
+                .map(|r| match which {
+                    0 => vec![r.module.clone(), r.name.clone()],
+                    1 => vec![
+                        r.module.clone(),
+                        r.attr.clone().unwrap_or_default(),
+                        r.name.clone(),
+                    ],
+                    _ => vec![r.module.clone(), r.name.clone()],
+                })
+                .collect();
+            append.push((key.to_string(), tuples));
+        }
+    }
+    dropped.sort();
+    dict_effects.sort();
+    let cut = writer::Cut {
+        keep,
+        dict,
+        dict_index,
+        module: s.module_node,
+        dropped,
+        dict_effects,
+        stop_at,
+        append,
+    };
+    let output = writer::emit(&p.source, p.protocol, &cut).map_err(EditError::Unsupported)?;
+    let edited = Edited { output, plan };
+    verify(s, &edited)?;
+    Ok(edited)
+}
+
+/// Re-parses the output and checks its namespace is exactly the planned one.
+fn verify(original: &Session, e: &Edited) -> Result<(), EditError> {
+    let bytes = e
+        .output
+        .to_vec()
+        .map_err(|x| EditError::Verify(x.to_string()))?;
+    check_bytes(original, &e.plan, bytes)
+}
+
+/// Checks that `bytes` parse completely into the planned namespace, each kept name with its type.
+pub fn check_bytes(original: &Session, plan: &Plan, bytes: Vec<u8>) -> Result<(), EditError> {
+    let new = Session::from_bytes(bytes);
+    if let Some(err) = &new.program.error {
+        return Err(EditError::Verify(format!(
+            "the output does not parse: {err}"
+        )));
+    }
+    let names: Vec<&str> = new.entries.iter().map(|e| e.name.as_str()).collect();
+    let want: Vec<&str> = plan.kept.iter().map(String::as_str).collect();
+    if names != want {
+        return Err(EditError::Verify(format!(
+            "expected names {want:?}, found {names:?}"
+        )));
+    }
+    // Same types, position by position. A type that depends on context (the Python version
+    // that code objects reveal, numpy's generation) may turn from known to unknown: skip those.
+    let kept_before = original
+        .entries
+        .iter()
+        .filter(|e| plan.kept.contains(&e.name));
+    for (before, e) in kept_before.zip(&new.entries) {
+        let known = |t: &str| !t.starts_with('?');
+        if known(&before.ty) && known(&e.ty) && before.ty != e.ty {
+            return Err(EditError::Verify(format!(
+                "'{}' was {}, is now {}",
+                e.name, before.ty, e.ty
+            )));
+        }
+    }
+    if new.module != original.module {
+        return Err(EditError::Verify("the module name changed".into()));
+    }
+    Ok(())
 }

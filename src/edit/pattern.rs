@@ -12,14 +12,30 @@ pub enum Pattern {
 
 /// The IPython noise `--preset ipython` drops.
 pub const IPYTHON: &[&str] = &[
-    "In", "Out", "_", "__", "___", "_i", "_ii", "_iii", "re:^_i\\d+$", "re:^_\\d+$", "_oh", "_dh", "_ih", "exit", "quit",
+    "In",
+    "Out",
+    "_",
+    "__",
+    "___",
+    "_i",
+    "_ii",
+    "_iii",
+    "re:^_i\\d+$",
+    "re:^_\\d+$",
+    "_oh",
+    "_dh",
+    "_ih",
+    "exit",
+    "quit",
     "get_ipython",
 ];
 
 impl Pattern {
     pub fn parse(text: &str) -> Result<Pattern, String> {
         if let Some(re) = text.strip_prefix("re:") {
-            return regex::Regex::new(re).map(Pattern::Regex).map_err(|e| format!("bad regex {re:?}: {e}"));
+            return regex::Regex::new(re)
+                .map(Pattern::Regex)
+                .map_err(|e| format!("bad regex {re:?}: {e}"));
         }
         if text.contains(['*', '?', '[']) {
             return globset::GlobBuilder::new(text)
@@ -50,7 +66,11 @@ pub fn preset(name: &str) -> Option<Vec<Pattern>> {
             IPYTHON
                 .iter()
                 .map(|p| {
-                    let exact = if p.starts_with("re:") { p.to_string() } else { format!("re:^{}$", regex::escape(p)) };
+                    let exact = if p.starts_with("re:") {
+                        p.to_string()
+                    } else {
+                        format!("re:^{}$", regex::escape(p))
+                    };
                     Pattern::parse(&exact).expect("preset patterns are valid")
                 })
                 .collect(),
@@ -77,7 +97,19 @@ mod tests {
     fn ipython_preset_matches_whole_names() {
         let p = preset("ipython").unwrap();
         let hit = |n: &str| p.iter().any(|x| x.matches(n));
-        for n in ["In", "Out", "_", "__", "___", "_i", "_i3", "_3", "_oh", "exit", "get_ipython"] {
+        for n in [
+            "In",
+            "Out",
+            "_",
+            "__",
+            "___",
+            "_i",
+            "_i3",
+            "_3",
+            "_oh",
+            "exit",
+            "get_ipython",
+        ] {
             assert!(hit(n), "{n}");
         }
         for n in ["Input", "result", "_temp", "x"] {

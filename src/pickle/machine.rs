@@ -49,59 +49,55 @@ pub fn parse_with_progress(
     progress: &mut dyn FnMut(u64),
 ) -> Program {
     let mut m = Machine::new(source.len());
-    let result = match source.as_slice() {
-        Some(data) => run_slice(&mut m, data, progress),
-        None => run_windows(&mut m, &source, limits, progress),
-    };
-    m.finish(source, result)
-}
-
-fn run_slice(m: &mut Machine, data: &[u8], progress: &mut dyn FnMut(u64)) -> Result<(), Error> {
-    let mut pos = 0usize;
     let mut next_report = PROGRESS_STEP;
-    loop {
-        let offset = pos as u64;
-        let op = match decode(&data[pos..], offset)? {
-            Ok(op) => op,
-            Err(short) => return Err(truncated(offset, short, (data.len() - pos) as u64)),
-        };
-        pos += op.len as usize;
-        if m.step(&op)? {
-            return Ok(());
+    let result = for_each_op(&source, limits, &mut |op, _raw| {
+        if op.offset >= next_report {
+            progress(op.offset);
+            next_report = op.offset + PROGRESS_STEP;
         }
-        if offset >= next_report {
-            progress(offset);
-            next_report = offset + PROGRESS_STEP;
-        }
-    }
+        m.step(op)
+    });
+    m.finish(source, result)
 }
 
 const PROGRESS_STEP: u64 = 4 << 20;
 
-fn run_windows(
-    m: &mut Machine,
+/// Calls `f` with every op of `source` in order, and the op's bytes (only the header
+/// for a large payload left in the file), until `f` returns true (at STOP) or fails.
+pub fn for_each_op(
     source: &Source,
     limits: Limits,
-    progress: &mut dyn FnMut(u64),
+    f: &mut dyn FnMut(&Op, &[u8]) -> Result<bool, Error>,
 ) -> Result<(), Error> {
+    if let Some(data) = source.as_slice() {
+        let mut pos = 0usize;
+        loop {
+            let offset = pos as u64;
+            let op = match decode(&data[pos..], offset)? {
+                Ok(op) => op,
+                Err(short) => return Err(truncated(offset, short, (data.len() - pos) as u64)),
+            };
+            let raw = &data[pos..pos + op.len as usize];
+            pos += op.len as usize;
+            if f(&op, raw)? {
+                return Ok(());
+            }
+        }
+    }
     let total = source.len();
     let mut buf: Vec<u8> = Vec::with_capacity(limits.window);
     let mut base = 0u64; // input offset of buf[0]
     let mut pos = 0usize;
-    let mut next_report = PROGRESS_STEP;
     let io = |e: std::io::Error, at| Error::new(at, ErrorKind::Io(e.to_string()));
     loop {
         let offset = base + pos as u64;
         let short = match decode(&buf[pos..], offset)? {
             Ok(op) => {
-                pos += op.len as usize;
-                if m.step(&op)? {
+                let raw = &buf[pos..pos + op.len as usize];
+                if f(&op, raw)? {
                     return Ok(());
                 }
-                if offset >= next_report {
-                    progress(offset);
-                    next_report = offset + PROGRESS_STEP;
-                }
+                pos += op.len as usize;
                 continue;
             }
             Err(short) => short,
@@ -117,7 +113,7 @@ fn run_windows(
                 Err(Short::Payload { .. }) => external(&head, offset, header, len)?,
                 _ => unreachable_payload(offset)?,
             };
-            if m.step(&op)? {
+            if f(&op, &head)? {
                 return Ok(());
             }
             base = offset + header + len;
@@ -202,7 +198,7 @@ fn truncated(offset: u64, short: Short, left: u64) -> Error {
 const DENSE_MEMO_SLACK: usize = 1 << 16;
 const EMPTY: u32 = u32::MAX;
 
-struct Machine {
+pub(crate) struct Machine {
     nodes: Vec<Node>,
     sizes: Vec<u32>,
     big_sizes: Vec<(NodeId, u64)>,
@@ -210,7 +206,11 @@ struct Machine {
     effects: Vec<Effect>,
     effect_args: Vec<NodeId>,
     stack: Vec<NodeId>,
+    /// Offset of the op where each stack slot's value began (parallel to `stack`).
+    starts: Vec<u64>,
     marks: Vec<usize>,
+    mark_starts: Vec<u64>,
+    spans: Vec<(u32, Vec<u64>)>,
     memo: Vec<u32>,
     sparse_memo: HashMap<u64, NodeId>,
     memo_len: u64,
@@ -223,7 +223,7 @@ struct Machine {
 }
 
 impl Machine {
-    fn new(input_len: u64) -> Machine {
+    pub(crate) fn new(input_len: u64) -> Machine {
         // A rough guess that saves re-allocations on big files without over-reserving on small ones.
         let guess = (input_len / 16).min(1 << 24) as usize;
         Machine {
@@ -234,7 +234,10 @@ impl Machine {
             effects: Vec::new(),
             effect_args: Vec::new(),
             stack: Vec::new(),
+            starts: Vec::new(),
             marks: Vec::new(),
+            mark_starts: Vec::new(),
+            spans: Vec::new(),
             memo: Vec::new(),
             sparse_memo: HashMap::new(),
             memo_len: 0,
@@ -250,15 +253,21 @@ impl Machine {
     fn finish(mut self, source: Source, result: Result<(), Error>) -> Program {
         let error = result.err();
         let mut open_stack = Vec::new();
+        let mut open_starts = Vec::new();
         if error.is_some() {
-            let mut marks = self.marks.iter().peekable();
-            for (i, &n) in self.stack.iter().enumerate() {
-                while marks.next_if(|&&m| m == i).is_some() {
+            let mut marks = self.marks.iter().zip(&self.mark_starts).peekable();
+            for (i, (&n, &st)) in self.stack.iter().zip(&self.starts).enumerate() {
+                while let Some((_, &ms)) = marks.next_if(|&(&m, _)| m == i) {
                     open_stack.push(None);
+                    open_starts.push(ms);
                 }
                 open_stack.push(Some(n));
+                open_starts.push(st);
             }
-            open_stack.extend(marks.map(|_| None));
+            for (_, &ms) in marks {
+                open_stack.push(None);
+                open_starts.push(ms);
+            }
         }
         let mut by_target: Vec<u32> = (0..self.effects.len() as u32).collect();
         by_target.sort_by_key(|&e| self.effects[e as usize].target);
@@ -276,6 +285,8 @@ impl Machine {
             root: self.root,
             error,
             open_stack,
+            open_starts,
+            spans: self.spans,
             end_offset: self.end_offset,
             ops: self.ops,
         }
@@ -286,10 +297,12 @@ impl Machine {
     }
 
     /// Runs one op; true at STOP.
-    fn step(&mut self, op: &Op) -> Result<bool, Error> {
+    pub(crate) fn step(&mut self, op: &Op) -> Result<bool, Error> {
         use Opcode::*;
         self.ops += 1;
+        let marks_before = self.marks.len();
         let stop = self.run(op)?;
+        self.track_starts(op, marks_before);
         self.end_offset = op.offset + op.len;
         let _ = self.input_len;
         match op.code {
@@ -300,6 +313,78 @@ impl Machine {
             _ => {}
         }
         Ok(stop)
+    }
+
+    pub(crate) fn stack(&self) -> &[NodeId] {
+        &self.stack
+    }
+
+    /// The stack position of the innermost MARK.
+    pub(crate) fn top_mark(&self) -> Option<usize> {
+        self.marks.last().copied()
+    }
+
+    pub(crate) fn marks_len(&self) -> usize {
+        self.marks.len()
+    }
+
+    pub(crate) fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub(crate) fn effect_count(&self) -> usize {
+        self.effects.len()
+    }
+
+    /// The number of distinct memo keys stored so far (the next MEMOIZE key).
+    pub(crate) fn memo_len(&self) -> u64 {
+        self.memo_len
+    }
+
+    /// Keeps `starts` parallel to the stack: a pushed value begins where its first
+    /// consumed operand (or the MARK it consumed) began, else at this op.
+    fn track_starts(&mut self, op: &Op, marks_before: usize) {
+        use Opcode::*;
+        let new_len = self.stack.len();
+        let popped_mark = (self.marks.len() < marks_before)
+            .then(|| self.mark_starts.pop())
+            .flatten();
+        if op.code == Mark {
+            self.mark_starts.push(op.offset);
+        }
+        if op.code == Stop {
+            return;
+        }
+        let pushes = !matches!(
+            op.code,
+            Append
+                | Appends
+                | SetItem
+                | SetItems
+                | AddItems
+                | Build
+                | Pop
+                | PopMark
+                | Mark
+                | Put
+                | BinPut
+                | LongBinPut
+                | Memoize
+                | Proto
+                | Frame
+                | ReadonlyBuffer
+        );
+        if !pushes || new_len == 0 {
+            self.starts.truncate(new_len);
+            return;
+        }
+        let start = match popped_mark {
+            Some(ms) => ms,
+            Option::None if self.starts.len() >= new_len => self.starts[new_len - 1],
+            Option::None => op.offset,
+        };
+        self.starts.truncate(new_len - 1);
+        self.starts.push(start);
     }
 
     fn run(&mut self, op: &Op) -> Result<bool, Error> {
@@ -529,6 +614,13 @@ impl Machine {
 
     fn effect(&mut self, op: &Op, kind: EffectKind, args: &[NodeId]) -> Result<(), Error> {
         let target = self.top(op)?;
+        // Effects on the outermost values (a module dump's namespace dict sits at index 1,
+        // a plain dict at 0) keep where each argument began, so entries have byte ranges.
+        let at = self.stack.len();
+        if at <= 2 && self.starts.len() >= at + args.len() {
+            let starts = self.starts[at..at + args.len()].to_vec();
+            self.spans.push((self.effects.len() as u32, starts));
+        }
         let bytes = op.len + std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
         self.effects.push(Effect {
@@ -606,7 +698,7 @@ impl Machine {
         Ok(at)
     }
 
-    fn memo_key(&self, op: &Op) -> Result<u64, Error> {
+    pub(crate) fn memo_key(&self, op: &Op) -> Result<u64, Error> {
         match op.arg {
             Arg::Int(i) if i >= 0 => Ok(i as u64),
             Arg::Line(text) => std::str::from_utf8(text)

@@ -122,6 +122,10 @@ pub struct Program {
     pub error: Option<super::Error>,
     /// The stack at the point parsing stopped, outermost first; `None` is a MARK.
     pub open_stack: Vec<Option<NodeId>>,
+    /// Where each value (or MARK) of `open_stack` began.
+    pub open_starts: Vec<u64>,
+    /// For effects on the outermost values: (effect index, where each argument began).
+    pub spans: Vec<(u32, Vec<u64>)>,
     /// Offset just past the last op that was run.
     pub end_offset: u64,
     pub ops: u64,

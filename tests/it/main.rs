@@ -1,8 +1,10 @@
 //! Scenario tests: brine against real dill's own account of each fixture.
 
+mod compat;
 mod edit;
 mod env;
 mod fixtures;
+mod py;
 mod robustness;
 mod scan;
 mod tui;
