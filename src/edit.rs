@@ -190,15 +190,15 @@ fn plan(s: &Session, drop: &HashSet<&str>, owner: &HashMap<NodeId, usize>) -> Pl
         if drop.contains(e.name.as_str()) {
             plan.dropped.push(e.name.clone());
             plan.bytes_saved += e.bytes;
-            if let Some(v) = e.value {
-                if let Some(&who) = owner.get(&v) {
-                    let by = s
-                        .entries
-                        .get(who)
-                        .map(|x| x.name.clone())
-                        .unwrap_or_else(|| "the module".into());
-                    plan.still_needed.push((e.name.clone(), vec![by]));
-                }
+            if let Some(v) = e.value
+                && let Some(&who) = owner.get(&v)
+            {
+                let by = s
+                    .entries
+                    .get(who)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_else(|| "the module".into());
+                plan.still_needed.push((e.name.clone(), vec![by]));
             }
         } else {
             plan.kept.push(e.name.clone());

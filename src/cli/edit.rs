@@ -61,7 +61,9 @@ pub struct UndoArgs {
 }
 
 fn pending(what: &str) -> Result<u8, Failure> {
-    Err(Failure::error(format!("`brine {what}` is not available in this build yet")))
+    Err(Failure::error(format!(
+        "`brine {what}` is not available in this build yet"
+    )))
 }
 
 pub fn filter(_a: FilterArgs) -> Result<u8, Failure> {

@@ -336,18 +336,17 @@ impl Emitter<'_> {
         use Opcode::*;
         let is_dict_effect = self.cut.dict_effects.binary_search(&op.offset).is_ok();
         // A dropped pair ends where the next key or the batch's SETITEMS begins.
-        if let Some((end, _)) = self.in_drop {
-            if op.offset >= end {
-                self.end_drop(m);
-                let single = is_dict_effect && op.code == SetItem;
-                if single {
-                    self.skip_next_dict_effect = true;
-                }
-                let next_dropped = self.dropped_range_at(op.offset).is_some();
-                if !is_dict_effect && !next_dropped && !self.batch_open && self.in_batch(m) {
-                    self.byte(Mark);
-                    self.batch_open = true;
-                }
+        if let Some((end, _)) = self.in_drop
+            && op.offset >= end
+        {
+            self.end_drop(m);
+            if is_dict_effect && op.code == SetItem {
+                self.skip_next_dict_effect = true;
+            }
+            let next_dropped = self.dropped_range_at(op.offset).is_some();
+            if !is_dict_effect && !next_dropped && !self.batch_open && self.in_batch(m) {
+                self.byte(Mark);
+                self.batch_open = true;
             }
         }
         if let Some((_, end)) = self.dropped_range_at(op.offset) {
@@ -372,11 +371,10 @@ impl Emitter<'_> {
         // BUILD on the module closes the namespace: add rewritten entries first.
         if op.code == Build
             && self.cut.module.is_some()
-            && m.stack().get(self.cut.dict_index) == Some(&self.cut.dict)
+            && before_len == self.cut.dict_index + 1
+            && m.stack().last() == Some(&self.cut.dict)
         {
-            if before_len == self.cut.dict_index + 1 && m.stack().last() == Some(&self.cut.dict) {
-                self.append_entries();
-            }
+            self.append_entries();
         }
         if op.code == Stop && self.cut.module.is_none() {
             self.append_entries();
