@@ -34,7 +34,6 @@ pub struct Restore {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Backup {
-    pub enabled: bool,
     pub keep: usize,
 }
 

@@ -59,6 +59,10 @@ pub struct FilterDialog {
     /// Names that would go, with the bytes each saves.
     pub going: Vec<(String, u64)>,
     pub staying: usize,
+    /// Bytes the file shrinks by, from the edit's plan.
+    saved: u64,
+    /// Dropped names whose objects stay because kept names use them: (name, used by).
+    pub still_needed: Vec<(String, Vec<String>)>,
     pub error: Option<String>,
     pub target: Target,
     /// The file "save as" writes.
@@ -76,6 +80,8 @@ impl FilterDialog {
             pattern: String::new(),
             going: Vec::new(),
             staying: 0,
+            saved: 0,
+            still_needed: Vec::new(),
             error: None,
             target: Target::InPlace,
             save_as,
@@ -109,10 +115,14 @@ impl FilterDialog {
             .map(|e| (e.name.clone(), e.bytes))
             .collect();
         self.staying = s.entries.len() - self.going.len();
+        let names: Vec<&str> = self.going.iter().map(|(n, _)| n.as_str()).collect();
+        let plan = s.plan_without(&names);
+        self.saved = plan.bytes_saved;
+        self.still_needed = plan.still_needed;
     }
 
     pub fn saved(&self) -> u64 {
-        self.going.iter().map(|(_, b)| b).sum()
+        self.saved
     }
 
     pub fn destination(&self) -> PathBuf {

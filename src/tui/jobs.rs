@@ -56,8 +56,6 @@ pub struct Write {
     pub names: Vec<String>,
     pub keep_only: bool,
     pub to: PathBuf,
-    pub backup: bool,
-    pub keep_backups: usize,
     /// Shown in the status line: "filter", "extract", "re-dump".
     pub what: &'static str,
 }
@@ -285,6 +283,8 @@ fn env(a: &Path, b: Option<&Path>) -> Result<Vec<EnvRow>, String> {
 }
 
 fn write(w: &Write) -> Result<String, String> {
+    use crate::store::write::{Fingerprint, write_atomic};
+    let before = Fingerprint::of(&w.source).map_err(|e| format!("{}: {e}", name(&w.source)))?;
     let s = read(&w.source)?;
     let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
     let edited = if w.keep_only {
@@ -292,14 +292,27 @@ fn write(w: &Write) -> Result<String, String> {
     } else {
         s.dump_without(&names)
     }
-    .map_err(|e| format!("{}: {e}", w.what))?;
-    let backup = if w.backup && w.to.exists() {
-        Some(backup::save(&w.to, w.keep_backups)?)
-    } else {
-        None
+    .map_err(|e| e.to_string())?;
+    let produce = |out: &mut dyn std::io::Write| edited.output.write_to(out);
+    // The written file must parse to STOP with exactly the names the plan keeps.
+    let kept = edited.plan.kept.clone();
+    let check = |p: &Path| -> Result<(), String> {
+        let back = read(p)?;
+        if !back.complete() {
+            return Err("the new file does not parse to the end".into());
+        }
+        let got: Vec<&str> = back.entries.iter().map(|e| e.name.as_str()).collect();
+        let missing: Vec<&String> = kept.iter().filter(|k| !got.contains(&k.as_str())).collect();
+        match missing.first() {
+            None => Ok(()),
+            Some(m) => Err(format!("'{m}' is missing from the new file")),
+        }
     };
-    let bytes = edited.to_vec().map_err(|e| format!("{}: {e}", w.what))?;
-    backup::replace(&w.to, &bytes)?;
+    let in_place = w.to == w.source;
+    let guard = in_place.then_some((w.source.as_path(), before));
+    let reason = format!("tui {}", w.what);
+    let written =
+        write_atomic(&w.to, &produce, &check, guard, &reason).map_err(|e| e.to_string())?;
     let plan = &edited.plan;
     let mut msg = format!(
         "{}: wrote {} ({} names kept, {} dropped, {} saved)",
@@ -309,96 +322,17 @@ fn write(w: &Write) -> Result<String, String> {
         plan.dropped.len(),
         super::human_size(plan.bytes_saved)
     );
-    if backup.is_some() {
+    if written.backup.is_some() {
         msg.push_str("; backup kept, u undoes");
     }
     Ok(msg)
 }
 
 fn undo(path: &Path) -> Result<String, String> {
-    let from = backup::newest(path).ok_or_else(|| format!("no backup of {}", name(path)))?;
-    let bytes = fs::read(&from).map_err(|e| format!("{}: {e}", from.display()))?;
-    backup::replace(path, &bytes)?;
-    fs::remove_file(&from).map_err(|e| format!("{}: {e}", from.display()))?;
-    Ok(format!("undo: put back {} from its backup", name(path)))
-}
-
-/// Interim backups and atomic replace, until `store::write` takes over.
-mod backup {
-    use std::fs;
-    use std::io::Write as _;
-    use std::path::{Path, PathBuf};
-
-    fn dir() -> Result<PathBuf, String> {
-        let d = directories::ProjectDirs::from("", "", "brine")
-            .ok_or("no data directory for backups")?
-            .data_dir()
-            .join("backups");
-        fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-        Ok(d)
-    }
-
-    /// Backups of one file share a prefix made from its full path.
-    fn prefix(path: &Path) -> String {
-        let full = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        full.to_string_lossy().replace(['/', '\\', ':'], "%")
-    }
-
-    pub fn save(path: &Path, keep: usize) -> Result<PathBuf, String> {
-        let d = dir()?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|t| t.as_nanos())
-            .unwrap_or(0);
-        let to = d.join(format!("{}.{stamp:024}.bak", prefix(path)));
-        fs::copy(path, &to).map_err(|e| format!("backup {}: {e}", to.display()))?;
-        let mut all = list(path);
-        while all.len() > keep.max(1) {
-            let _ = fs::remove_file(all.remove(0));
-        }
-        Ok(to)
-    }
-
-    fn list(path: &Path) -> Vec<PathBuf> {
-        let Ok(d) = dir() else { return Vec::new() };
-        let p = format!("{}.", prefix(path));
-        let mut v: Vec<PathBuf> = fs::read_dir(&d)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .filter(|b| {
-                b.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with(&p) && n.ends_with(".bak"))
-            })
-            .collect();
-        v.sort();
-        v
-    }
-
-    pub fn newest(path: &Path) -> Option<PathBuf> {
-        list(path).pop()
-    }
-
-    /// Temp file in the same directory, fsync, rename.
-    pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), String> {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = parent.join(format!(".{file_name}.brine.tmp"));
-        let fail = |e: std::io::Error| format!("{}: {e}", path.display());
-        let mut f = fs::File::create(&tmp).map_err(fail)?;
-        f.write_all(bytes).map_err(fail)?;
-        f.sync_all().map_err(fail)?;
-        if let Ok(meta) = fs::metadata(path) {
-            let _ = fs::set_permissions(&tmp, meta.permissions());
-        }
-        fs::rename(&tmp, path).map_err(fail)
-    }
+    let (b, _) = crate::store::write::undo(path).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "undo: put back {} as it was before {}",
+        name(path),
+        b.reason
+    ))
 }

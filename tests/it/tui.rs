@@ -110,11 +110,25 @@ fn list_screen_shows_every_checkpoint_with_marks_and_the_first_one_previewed() {
 fn tree_expanded_shows_children_of_a_name() {
     let (_tmp, dir) = sample_dir(ALL);
     let mut app = app_on(&dir);
-    apply(&mut app, &[Action::Down, Action::Down, Action::Down, Action::Expand]);
-    assert!(app.opened.as_ref().unwrap().path.ends_with("checkpoint_training.pkl"));
+    apply(
+        &mut app,
+        &[Action::Down, Action::Down, Action::Down, Action::Expand],
+    );
+    assert!(
+        app.opened
+            .as_ref()
+            .unwrap()
+            .path
+            .ends_with("checkpoint_training.pkl")
+    );
     apply(&mut app, &[Action::HideDunders, Action::Sort, Action::Top]);
     // Walk to the first function-like name and open it.
-    let i = app.tree.rows.iter().position(|r| r.ty == "builtins.function").unwrap();
+    let i = app
+        .tree
+        .rows
+        .iter()
+        .position(|r| r.ty == "builtins.function")
+        .unwrap();
     app.tree.selected = i;
     apply(&mut app, &[Action::Expand]);
     assert!(app.tree.rows[i].expanded);
@@ -128,7 +142,12 @@ fn details_pane_shows_the_selected_value_in_full() {
     let (_tmp, dir) = sample_dir(ALL);
     let mut app = app_on(&dir);
     apply(&mut app, &[Action::Expand]);
-    let i = app.tree.rows.iter().position(|r| r.name == "sales").unwrap();
+    let i = app
+        .tree
+        .rows
+        .iter()
+        .position(|r| r.name == "sales")
+        .unwrap();
     app.tree.selected = i;
     apply(&mut app, &[Action::NextPane]);
     assert_eq!(app.focus, Pane::Details);
@@ -181,7 +200,16 @@ fn env_compare_puts_two_checkpoints_side_by_side() {
     let (_tmp, dir) = sample_dir(ALL);
     let mut app = app_on(&dir);
     // Mark training (the last), then compare analysis (the first) with it.
-    apply(&mut app, &[Action::Bottom, Action::Mark, Action::Top, Action::Expand, Action::Env]);
+    apply(
+        &mut app,
+        &[
+            Action::Bottom,
+            Action::Mark,
+            Action::Top,
+            Action::Expand,
+            Action::Env,
+        ],
+    );
     let t = screen(&mut app, 100, 24);
     let s = text(&t);
     assert!(s.contains("compare env"), "{s}");
@@ -193,7 +221,16 @@ fn env_compare_puts_two_checkpoints_side_by_side() {
 fn diff_shows_added_removed_and_changed_names() {
     let (_tmp, dir) = sample_dir(ALL);
     let mut app = app_on(&dir);
-    apply(&mut app, &[Action::Bottom, Action::Mark, Action::Top, Action::Expand, Action::Diff]);
+    apply(
+        &mut app,
+        &[
+            Action::Bottom,
+            Action::Mark,
+            Action::Top,
+            Action::Expand,
+            Action::Diff,
+        ],
+    );
     let t = screen(&mut app, 100, 30);
     let s = text(&t);
     assert!(s.contains("added") && s.contains("removed"), "{s}");
@@ -221,11 +258,7 @@ fn error_state_shows_corrupt_files_and_the_reason() {
     assert!(s.contains("corrupt"), "{s}");
     insta::assert_snapshot!("error_state", t.backend());
     // A directory that cannot be read is a message, not a crash.
-    let (mut gone, cmds) = App::new(
-        Config::defaults(),
-        vec![dir.join("missing")],
-        written(),
-    );
+    let (mut gone, cmds) = App::new(Config::defaults(), vec![dir.join("missing")], written());
     settle(&mut gone, cmds);
     let t = screen(&mut gone, 80, 12);
     assert!(text(&t).contains("cannot read the directory"));

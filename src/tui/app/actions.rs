@@ -128,11 +128,7 @@ impl App {
         let Some(path) = self.current_path() else {
             return;
         };
-        let backup = if self.config.backup.enabled {
-            "a backup is kept (u undoes)"
-        } else {
-            "no backup (disabled in config)"
-        };
+        let backup = "a backup is kept in brine's data dir (u undoes)";
         self.overlay = Some(Overlay::Confirm(Confirm {
             title: "Re-dump this checkpoint?".into(),
             lines: vec![
@@ -249,8 +245,6 @@ impl App {
                         names: f.going.iter().map(|(n, _)| n.clone()).collect(),
                         keep_only: false,
                         to: f.destination(),
-                        backup: self.config.backup.enabled,
-                        keep_backups: self.config.backup.keep,
                         what: "filter",
                     };
                     self.overlay = None;
@@ -272,8 +266,6 @@ impl App {
     }
 
     fn confirmed(&mut self, pending: Pending) -> Vec<Command> {
-        let backup = self.config.backup.enabled;
-        let keep_backups = self.config.backup.keep;
         match pending {
             Pending::Restore { path, only } => {
                 self.info("restoring…");
@@ -290,8 +282,6 @@ impl App {
                     names,
                     keep_only: true,
                     to,
-                    backup,
-                    keep_backups,
                     what: "extract",
                 })]
             }
@@ -302,8 +292,6 @@ impl App {
                     names: Vec::new(),
                     keep_only: false,
                     to: path,
-                    backup,
-                    keep_backups,
                     what: "re-dump",
                 })]
             }

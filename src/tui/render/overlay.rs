@@ -155,7 +155,7 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
     }
     out.push(Line::styled(
         format!(
-            "{} names go, {} stay, saves ≈ {}",
+            "{} names go, {} stay, saves {}",
             f.going.len(),
             f.staying,
             human_size(f.saved())
@@ -169,6 +169,15 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
                 app.display_name(&f.destination())
             ),
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    for (name, users) in &f.still_needed {
+        out.push(Line::styled(
+            format!(
+                "  {name} goes, but its objects stay: {} use them",
+                users.join(", ")
+            ),
+            Style::default().fg(t.warn),
         ));
     }
     for (name, bytes) in &f.going {
