@@ -44,7 +44,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         72.min(area.width)
     };
-    let want_h = (lines.len() as u16 + 2).min(area.height);
+    // Lines wrap inside the box, so count the rows they take there.
+    let inner_w = want_w.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_w).max(1))
+        .sum();
+    let want_h = (rows as u16).saturating_add(2).min(area.height);
     let box_area = centered(
         area,
         want_w.max(20).min(area.width),
