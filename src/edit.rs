@@ -362,7 +362,11 @@ fn verify(original: &Session, e: &Edited) -> Result<(), EditError> {
 
 /// Checks that `bytes` parse completely into the planned namespace, each kept name with its type.
 pub fn check_bytes(original: &Session, plan: &Plan, bytes: Vec<u8>) -> Result<(), EditError> {
-    let new = Session::from_bytes(bytes);
+    check_session(original, plan, &Session::from_bytes(bytes))
+}
+
+/// Checks that a re-parsed output holds exactly the planned namespace.
+pub fn check_session(original: &Session, plan: &Plan, new: &Session) -> Result<(), EditError> {
     if let Some(err) = &new.program.error {
         return Err(EditError::Verify(format!(
             "the output does not parse: {err}"

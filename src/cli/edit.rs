@@ -1,8 +1,16 @@
 //! `brine filter`, `extract`, `salvage`, `backups` and `undo`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
 
 use super::Failure;
+use super::inspect::open;
+use super::output::human_size;
+use crate::edit::pattern::{self, Pattern};
+use crate::edit::{self, Edited};
+use crate::session::Session;
+use crate::store::write::{self, Fingerprint, WriteError};
 
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
@@ -10,7 +18,7 @@ pub struct FilterArgs {
     /// Names to drop: a plain word matches as a substring, *?[ make a glob, re: a regex
     #[arg(long, short = 'e', num_args = 1..)]
     pub exclude: Vec<String>,
-    /// A named set of patterns: `ipython` drops In, Out, _, __, ___, _i*, _o*, _dh, _ih, _oh, exit, quit, get_ipython
+    /// A named set of patterns: `ipython` drops In, Out, _, __, ___, _i, _ii, _iii, _i<N>, _<N>, _oh, _dh, _ih, exit, quit, get_ipython
     #[arg(long)]
     pub preset: Vec<String>,
     /// Where to write the result
@@ -29,7 +37,7 @@ pub struct FilterArgs {
 #[derive(clap::Args, Debug)]
 pub struct ExtractArgs {
     pub file: PathBuf,
-    /// The names to keep
+    /// The names to keep (the module's own dunders are kept too)
     #[arg(required = true)]
     pub names: Vec<String>,
     #[arg(long, short = 'o', required = true)]
@@ -60,28 +68,357 @@ pub struct UndoArgs {
     pub file: PathBuf,
 }
 
-fn pending(what: &str) -> Result<u8, Failure> {
-    Err(Failure::error(format!(
-        "`brine {what}` is not available in this build yet"
-    )))
+fn fail_write(e: WriteError) -> Failure {
+    Failure::error(e.to_string())
 }
 
-pub fn filter(_a: FilterArgs) -> Result<u8, Failure> {
-    pending("filter")
+fn fail_edit(file: &Path, e: edit::EditError) -> Failure {
+    Failure::error(format!("{}: {e}", file.display()))
 }
 
-pub fn extract(_a: ExtractArgs) -> Result<u8, Failure> {
-    pending("extract")
+/// Opens the input and notes its fingerprint, so a change during the run is caught.
+fn open_input(file: &Path) -> Result<(Session, Fingerprint), Failure> {
+    let fp =
+        Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+    Ok((open(file)?, fp))
 }
 
-pub fn salvage(_a: SalvageArgs) -> Result<u8, Failure> {
-    pending("salvage")
+pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
+    let mut patterns: Vec<Pattern> = Vec::new();
+    for p in &a.exclude {
+        patterns.push(Pattern::parse(p).map_err(Failure::usage)?);
+    }
+    for name in &a.preset {
+        patterns.extend(
+            pattern::preset(name).ok_or_else(|| {
+                Failure::usage(format!("unknown preset '{name}' (known: ipython)"))
+            })?,
+        );
+    }
+    if patterns.is_empty() {
+        return Err(Failure::usage(
+            "say what to drop: --exclude PATTERN… or --preset ipython",
+        ));
+    }
+    let target = match (&a.output, a.in_place, a.dry_run) {
+        (Some(o), _, _) => Some(o.clone()),
+        (None, true, _) => Some(a.file.clone()),
+        (None, false, true) => None,
+        (None, false, false) => {
+            return Err(Failure::usage(
+                "say where to write: -o OUT, or --in-place (or --dry-run to only look)",
+            ));
+        }
+    };
+    if let Some(t) = &target {
+        if !a.in_place && same_file(t, &a.file) {
+            return Err(Failure::usage(format!(
+                "{} is the input: use --in-place to replace it (a backup is kept)",
+                t.display()
+            )));
+        }
+    }
+    let (s, fp) = open_input(&a.file)?;
+    let names: Vec<&str> = s
+        .entries
+        .iter()
+        .map(|e| e.name.as_str())
+        .filter(|n| patterns.iter().any(|p| p.matches(n)))
+        .collect();
+    let plan = s.plan_without(&names);
+    if a.dry_run || names.is_empty() {
+        report(&a.file, None, &s, &plan, None, a.json, a.dry_run)?;
+        if names.is_empty() && !a.json {
+            eprintln!(
+                "brine: {}: no names match; nothing written",
+                a.file.display()
+            );
+        }
+        return Ok(0);
+    }
+    let edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let target = target.expect("checked above");
+    let reason = if a.in_place {
+        "filter --in-place"
+    } else {
+        "filter -o"
+    };
+    let written = write_edit(&s, &edited, &a.file, fp, &target, reason)?;
+    if !a.in_place {
+        follow_sidecar(&a.file, &target);
+    }
+    report(
+        &a.file,
+        Some(&target),
+        &s,
+        &edited.plan,
+        Some(&written),
+        a.json,
+        false,
+    )?;
+    Ok(0)
 }
 
-pub fn backups(_a: BackupsArgs) -> Result<u8, Failure> {
-    pending("backups")
+pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
+    if same_file(&a.output, &a.file) {
+        return Err(Failure::usage(
+            "extract writes a new file: choose an -o OUT other than the input",
+        ));
+    }
+    let (s, fp) = open_input(&a.file)?;
+    let missing: Vec<&String> = a.names.iter().filter(|n| s.entry(n).is_none()).collect();
+    if !missing.is_empty() {
+        let list = missing
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(Failure::error(format!(
+            "{}: no name {list} in this checkpoint",
+            a.file.display()
+        )));
+    }
+    let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
+    let edited = s.dump_only(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let written = write_edit(&s, &edited, &a.file, fp, &a.output, "extract")?;
+    follow_sidecar(&a.file, &a.output);
+    report(
+        &a.file,
+        Some(&a.output),
+        &s,
+        &edited.plan,
+        Some(&written),
+        a.json,
+        false,
+    )?;
+    Ok(0)
 }
 
-pub fn undo(_a: UndoArgs) -> Result<u8, Failure> {
-    pending("undo")
+pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
+    if same_file(&a.output, &a.file) {
+        return Err(Failure::usage(
+            "salvage writes a new file: choose an -o OUT other than the input",
+        ));
+    }
+    let (s, fp) = open_input(&a.file)?;
+    let edited = s.salvage().map_err(|e| fail_edit(&a.file, e))?;
+    let written = write_edit(&s, &edited, &a.file, fp, &a.output, "salvage")?;
+    follow_sidecar(&a.file, &a.output);
+    let lost = s.cut_at_key.clone();
+    let at = s.program.error.as_ref().map(|e| e.offset);
+    if a.json {
+        let v = json!({
+            "path": a.file.display().to_string(),
+            "output": a.output.display().to_string(),
+            "names": edited.plan.kept,
+            "lost": lost,
+            "cut_at": at,
+            "bytes": written.bytes,
+        });
+        super::output::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+    } else {
+        println!(
+            "wrote {} ({}): {} complete names",
+            a.output.display(),
+            human_size(written.bytes),
+            edited.plan.kept.len()
+        );
+        if let Some(k) = lost {
+            println!(
+                "lost: '{k}' and whatever followed it (the input ends at byte {})",
+                at.unwrap_or(0)
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// Writes an edit atomically, re-reading the written file before it replaces anything.
+fn write_edit(
+    s: &Session,
+    edited: &Edited,
+    input: &Path,
+    fp: Fingerprint,
+    target: &Path,
+    reason: &str,
+) -> Result<write::Written, Failure> {
+    let produce = |w: &mut dyn std::io::Write| edited.output.write_to(w);
+    let check = |p: &Path| -> Result<(), String> {
+        let new = Session::open(p).map_err(|e| e.to_string())?;
+        edit::check_session(s, &edited.plan, &new).map_err(|e| e.to_string())
+    };
+    write::write_atomic(target, &produce, &check, Some((input, fp)), reason).map_err(fail_write)
+}
+
+/// A `<name>_env.pkl` sidecar follows its checkpoint to the new name (never over an existing one).
+fn follow_sidecar(input: &Path, output: &Path) {
+    let Some(Ok(side)) = crate::store::sidecar::find_and_read(input) else {
+        return;
+    };
+    let Some(dest) = crate::store::dir::sidecar_names(output).into_iter().next() else {
+        return;
+    };
+    if dest.exists() || dest == side.path {
+        return;
+    }
+    let src = side.path.clone();
+    let produce = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut f = std::fs::File::open(&src)?;
+        std::io::copy(&mut f, w).map(|_| ())
+    };
+    match write::write_atomic(&dest, &produce, &|_| Ok(()), None, "sidecar") {
+        Ok(_) => eprintln!("brine: copied the env sidecar to {}", dest.display()),
+        Err(e) => eprintln!("brine: warning: the env sidecar was not copied: {e}"),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn report(
+    file: &Path,
+    out: Option<&Path>,
+    s: &Session,
+    plan: &edit::Plan,
+    written: Option<&write::Written>,
+    as_json: bool,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let before = s.program.source.len();
+    if as_json {
+        let v = json!({
+            "path": file.display().to_string(),
+            "output": out.map(|o| o.display().to_string()),
+            "dry_run": dry_run,
+            "dropped": plan.dropped,
+            "kept": plan.kept.len(),
+            "bytes_saved": plan.bytes_saved,
+            "bytes_before": before,
+            "bytes_after": written.map(|w| w.bytes),
+            "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
+            "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
+        });
+        return super::output::json(&v).map_err(|e| Failure::error(e.to_string()));
+    }
+    let verb = if dry_run { "would drop" } else { "dropped" };
+    println!(
+        "{verb} {} of {} names, about {}:",
+        plan.dropped.len(),
+        s.entries.len(),
+        human_size(plan.bytes_saved)
+    );
+    for n in &plan.dropped {
+        let e = s.entry(n);
+        let size = e.map(|e| human_size(e.bytes)).unwrap_or_default();
+        let ty = e.map(|e| e.ty.as_str()).unwrap_or("");
+        println!("  - {n:<24} {ty:<32} {size:>10}");
+    }
+    for (n, by) in &plan.still_needed {
+        println!(
+            "  note: '{n}' is still needed by '{}': its object stays, the name goes",
+            by.join("', '")
+        );
+    }
+    if let (Some(o), Some(w)) = (out, written) {
+        println!(
+            "wrote {} ({} → {})",
+            o.display(),
+            human_size(before),
+            human_size(w.bytes)
+        );
+        if let Some(b) = &w.backup {
+            println!(
+                "backup of the replaced file: {} (brine undo {} puts it back)",
+                b.display(),
+                o.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
+    let list = write::backups(a.file.as_deref()).map_err(fail_write)?;
+    if a.json {
+        let v: Vec<Value> = list
+            .iter()
+            .rev()
+            .map(|b| json!({"original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "exists": b.backup.exists()}))
+            .collect();
+        super::output::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
+        return Ok(0);
+    }
+    if list.is_empty() {
+        println!("no backups yet (brine keeps one whenever it replaces a file)");
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .rev()
+        .map(|b| {
+            vec![
+                format_time(b.time),
+                human_size(b.bytes),
+                b.reason.clone(),
+                b.original.display().to_string(),
+                if b.backup.exists() {
+                    b.backup.display().to_string()
+                } else {
+                    "(missing)".into()
+                },
+            ]
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    super::output::table(
+        &mut out,
+        &["WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
+        &rows,
+        &[1],
+    )
+    .map_err(|e| Failure::error(e.to_string()))?;
+    Ok(0)
+}
+
+pub fn undo(a: UndoArgs) -> Result<u8, Failure> {
+    let (b, w) = write::undo(&a.file).map_err(fail_write)?;
+    println!(
+        "restored {} from the backup of {} ({})",
+        w.path.display(),
+        format_time(b.time),
+        b.reason
+    );
+    if let Some(prev) = &w.backup {
+        println!(
+            "the version it replaced is backed up too: {}",
+            prev.display()
+        );
+    }
+    Ok(0)
+}
+
+/// `2026-11-23 20:14:43`, computed without a time zone database.
+fn format_time(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

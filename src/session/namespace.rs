@@ -172,10 +172,16 @@ fn dict_entries(
             let mut i = 0;
             while i + 1 < seg.len() {
                 let (k, v) = (seg[i], seg[i + 1]);
-                // A pair is complete once the next key has been read in full.
-                let next_started = seg
-                    .get(i + 2)
-                    .is_some_and(|&n| is_next_key(p, &seg[i + 2..], n));
+                // A pair is complete once the next key has been read in full. When the value
+                // could be a callable still waiting for its arguments (a class or reconstructor
+                // reference), a string after it may be an argument: then only a whole complete
+                // pair after it proves the call was not under way.
+                let next_started = if could_be_callee(d, v) {
+                    pair_complete_after(d, &seg, i + 2)
+                } else {
+                    seg.get(i + 2)
+                        .is_some_and(|&n| is_next_key(p, &seg[i + 2..], n))
+                };
                 // A last value that can no longer change (a str, a number, a tuple) is complete
                 // even when nothing follows: writers flush whole frames, so cuts land there.
                 let last_closed =
@@ -198,6 +204,50 @@ fn dict_entries(
         })
         .collect();
     (entries, cut_at_key)
+}
+
+/// True when a value node may be the callable of a REDUCE whose arguments were being built.
+fn could_be_callee(d: &Describer, v: NodeId) -> bool {
+    use super::knowledge::{Known, Returns, lookup};
+    let p = d.p;
+    if !matches!(
+        p.node(v).kind,
+        NodeKind::Global | NodeKind::StackGlobal | NodeKind::Reduce
+    ) {
+        return false;
+    }
+    if d.class_of(v).is_some() {
+        return true;
+    }
+    let Some(q) = global_name(p, v) else {
+        return false;
+    };
+    match lookup(&q) {
+        Some(Known::Dill(_)) => true,
+        Some(Known::Func { returns, .. }) => !matches!(returns, Returns::Unknown),
+        _ => false,
+    }
+}
+
+/// True when the pair starting at `at` in the segment is itself complete (recursively).
+fn pair_complete_after(d: &Describer, seg: &[NodeId], at: usize) -> bool {
+    let p = d.p;
+    let mut i = at;
+    loop {
+        let (Some(&k), Some(&v)) = (seg.get(i), seg.get(i + 1)) else {
+            return false;
+        };
+        let next = seg
+            .get(i + 2)
+            .is_some_and(|&n| is_next_key(p, &seg[i + 2..], n));
+        if p.node(k).kind != NodeKind::Str || !next {
+            return false;
+        }
+        if !could_be_callee(d, v) {
+            return true;
+        }
+        i += 2;
+    }
 }
 
 /// True when `n` (with `after` following it on the stack) is a namespace key, not the

@@ -84,3 +84,27 @@ fn extract_keeps_only_the_named_entries_and_the_module_frame() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// For random subsets of names of random fixtures, the re-parsed output is the input minus the subset.
+    #[test]
+    fn random_subsets_drop_exactly_those_names(pick in 0usize..10_000, mask in proptest::prelude::any::<u64>()) {
+        let all = sessions_cached();
+        let (file, s) = &all[pick % all.len()];
+        let names: Vec<&str> = s.entries.iter().map(|e| e.name.as_str()).collect();
+        let drop: Vec<&str> = names.iter().enumerate().filter(|(i, _)| mask >> (i % 64) & 1 == 1).map(|(_, n)| *n).collect();
+        let unique: HashSet<&str> = drop.iter().copied().collect();
+        let e = s.dump_without(&drop).unwrap_or_else(|err| panic!("{file}: {err}"));
+        let out = Session::from_bytes(e.to_vec().unwrap());
+        let got: Vec<&str> = out.entries.iter().map(|x| x.name.as_str()).collect();
+        let want: Vec<&str> = names.iter().copied().filter(|n| !unique.contains(n)).collect();
+        proptest::prop_assert_eq!(got, want, "{}", file);
+    }
+}
+
+fn sessions_cached() -> &'static Vec<(String, Session)> {
+    static CELL: std::sync::OnceLock<Vec<(String, Session)>> = std::sync::OnceLock::new();
+    CELL.get_or_init(sessions)
+}
