@@ -1,10 +1,12 @@
 //! brine: read, check and edit Python dill session checkpoints without running them.
 
 pub mod cli;
-pub mod pickle;
-pub mod session;
-pub mod tui;
 pub mod edit;
 pub mod env;
+pub mod diff;
+pub mod restore;
+pub mod pickle;
 pub mod scan;
+pub mod session;
 pub mod store;
+pub mod tui;

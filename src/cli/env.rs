@@ -1,8 +1,15 @@
 //! `brine env`, `diff` and `restore`.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
 
 use super::Failure;
+use super::inspect::open;
+use super::output::{human_size, table};
+use crate::env::{self, Env, Local, Mismatch, Verdict, check, probe};
+use crate::store::sidecar;
 
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
@@ -45,18 +52,453 @@ pub struct RestoreArgs {
     pub trust: bool,
 }
 
-fn pending(what: &str) -> Result<u8, Failure> {
-    Err(Failure::error(format!("`brine {what}` is not available in this build yet")))
+fn io_failure(e: std::io::Error) -> Failure {
+    Failure::error(e.to_string())
 }
 
-pub fn diff(_a: DiffArgs) -> Result<u8, Failure> {
-    pending("diff")
+/// `--python CMD` split into words, or `python3`.
+fn python_command(arg: Option<&str>) -> Result<Vec<String>, Failure> {
+    let words: Vec<String> = arg
+        .unwrap_or("python3")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    if words.is_empty() {
+        return Err(Failure::usage("--python needs a command"));
+    }
+    Ok(words)
 }
 
-pub fn env(_a: EnvArgs) -> Result<u8, Failure> {
-    pending("env")
+fn probe_for(env: &Env, command: &[String]) -> Result<Local, Failure> {
+    probe::probe(command, &env.inferred.imports).map_err(|e| Failure::error(e.to_string()))
 }
 
-pub fn restore(_a: RestoreArgs) -> Result<u8, Failure> {
-    pending("restore")
+/// The env report of one checkpoint against nothing, a probed Python or another checkpoint.
+pub struct Report {
+    pub env: Env,
+    pub local: Option<Local>,
+    pub other: Option<Env>,
+    pub mismatches: Vec<Mismatch>,
+    pub verdict: Verdict,
+}
+
+impl Report {
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "saved": self.env.saved_json(),
+            "inferred": self.env.inferred.to_json(),
+            "local": self.local.as_ref().map_or(Value::Null, Local::to_json),
+            "mismatches": self.mismatches.iter().map(Mismatch::to_json).collect::<Vec<_>>(),
+            "verdict": self.verdict.as_str(),
+        });
+        if let Some(o) = &self.other {
+            v["against"] = json!({
+                "path": o.path.display().to_string(),
+                "saved": o.saved_json(),
+                "inferred": o.inferred.to_json(),
+            });
+        }
+        v
+    }
+}
+
+/// Builds the report for a checkpoint against a probed Python (when `python` is given).
+pub fn report_local(file: &Path, python: Option<&[String]>) -> Result<Report, Failure> {
+    let s = open(file)?;
+    let env = Env::of(file, &s);
+    let (local, mismatches) = match python {
+        Some(cmd) => {
+            let l = probe_for(&env, cmd)?;
+            let ms = check::against_local(&env, &l);
+            (Some(l), ms)
+        }
+        None => (None, check::by_itself(&env)),
+    };
+    let verdict = check::verdict(&mismatches);
+    Ok(Report {
+        env,
+        local,
+        other: None,
+        mismatches,
+        verdict,
+    })
+}
+
+pub fn env(a: EnvArgs) -> Result<u8, Failure> {
+    if a.write_sidecar {
+        return write_sidecar(&a);
+    }
+    let report = match &a.against {
+        Some(other) => {
+            let s = open(&a.file)?;
+            let env = Env::of(&a.file, &s);
+            let so = open(other)?;
+            let oenv = Env::of(other, &so);
+            let mismatches = check::against_other(&env, &oenv);
+            let verdict = check::verdict(&mismatches);
+            Report {
+                env,
+                local: None,
+                other: Some(oenv),
+                mismatches,
+                verdict,
+            }
+        }
+        None => {
+            let cmd = a
+                .python
+                .as_deref()
+                .map(|p| python_command(Some(p)))
+                .transpose()?;
+            report_local(&a.file, cmd.as_deref())?
+        }
+    };
+    if a.json {
+        super::output::json(&report.to_json()).map_err(io_failure)?;
+    } else {
+        print_report(&a.file, &report).map_err(io_failure)?;
+    }
+    Ok(0)
+}
+
+fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
+    let s = open(&a.file)?;
+    let env = Env::of(&a.file, &s);
+    let cmd = python_command(a.python.as_deref())?;
+    // The probe only fills in what the file cannot tell; without a Python the file's facts still go in.
+    let local = match probe_for(&env, &cmd) {
+        Ok(l) => Some(l),
+        Err(f) => {
+            eprintln!(
+                "brine: warning: {}; writing what the file tells only",
+                f.message
+            );
+            None
+        }
+    };
+    let fields = env::sidecar_fields(&env, local.as_ref());
+    let written = sidecar::write_for(&a.file, &fields).map_err(|e| {
+        Failure::error(format!(
+            "{}: cannot write the sidecar: {e}",
+            a.file.display()
+        ))
+    })?;
+    if a.json {
+        let v = json!({
+            "written": written.path.display().to_string(),
+            "backup": written.backup.as_ref().map(|b| b.display().to_string()),
+            "fields": fields,
+        });
+        super::output::json(&v).map_err(io_failure)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "wrote {}", written.path.display()).map_err(io_failure)?;
+        if let Some(b) = &written.backup {
+            writeln!(out, "the sidecar it replaced is kept as {}", b.display())
+                .map_err(io_failure)?;
+        }
+        for (k, v) in &fields {
+            if k == "modules" {
+                let n = v.as_array().map_or(0, Vec::len);
+                writeln!(out, "  {k}: {n} modules").map_err(io_failure)?;
+            } else {
+                writeln!(out, "  {k}: {v}").map_err(io_failure)?;
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "–".into())
+}
+
+fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let inf = &r.env.inferred;
+    let mut head = vec![
+        file.display().to_string(),
+        format!("protocol {}", inf.protocol),
+    ];
+    if let Some(m) = &inf.module {
+        head.push(format!("module {m}"));
+    }
+    head.push(match &r.env.saved {
+        Some(s) => format!("sidecar {}", s.path.display()),
+        None => "no sidecar".into(),
+    });
+    writeln!(out, "{}", head.join("  "))?;
+    let saved = r.env.saved.as_ref();
+    let sv = |k: &str| {
+        saved
+            .and_then(|s| s.fields.get(k))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let other_head = match (&r.local, &r.other) {
+        (Some(l), _) => format!("LOCAL ({})", l.command.join(" ")),
+        (None, Some(o)) => format!("OTHER ({})", o.path.display()),
+        _ => String::new(),
+    };
+    let o = r.other.as_ref();
+    let l = r.local.as_ref();
+    let mut rows: Vec<(&str, String, String, String)> = vec![
+        (
+            "python",
+            dash(
+                saved
+                    .and_then(|s| s.python_version())
+                    .and_then(|v| v.split_whitespace().next())
+                    .map(String::from),
+            ),
+            dash(inf.python.clone()),
+            match (l, o) {
+                (Some(l), _) => l
+                    .version
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or(&l.python)
+                    .to_string(),
+                (_, Some(o)) => dash(o.writer_python()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "platform",
+            dash(sv("platform")),
+            "–".into(),
+            match (l, o) {
+                (Some(l), _) => l.platform.clone(),
+                (_, Some(o)) => dash(
+                    o.saved
+                        .as_ref()
+                        .and_then(|s| s.platform())
+                        .map(String::from),
+                ),
+                _ => String::new(),
+            },
+        ),
+        (
+            "dill",
+            dash(sv("dill_version")),
+            dash(inf.dill.clone()),
+            match (l, o) {
+                (Some(l), _) => l.dill.clone().unwrap_or_else(|| "not installed".into()),
+                (_, Some(o)) => dash(o.inferred.dill.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "numpy",
+            dash(sv("numpy_version")),
+            dash(inf.numpy.clone()),
+            match (l, o) {
+                (Some(l), _) => l.numpy.clone().unwrap_or_else(|| "not installed".into()),
+                (_, Some(o)) => dash(o.inferred.numpy.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "pandas",
+            "–".into(),
+            dash(inf.pandas.clone()),
+            match (l, o) {
+                (Some(l), _) => l.pandas.clone().unwrap_or_else(|| "not installed".into()),
+                (_, Some(o)) => dash(o.inferred.pandas.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "imports",
+            saved.map_or("–".into(), |s| format!("{} loaded", s.modules().len())),
+            dash(Some(inf.imports.join(", "))),
+            match (l, o) {
+                (Some(l), _) => {
+                    let missing: Vec<&str> = inf
+                        .imports
+                        .iter()
+                        .filter(|m| l.has_module(m) == Some(false))
+                        .map(String::as_str)
+                        .collect();
+                    if missing.is_empty() {
+                        format!("{} found", inf.imports.len())
+                    } else {
+                        format!("missing {}", missing.join(", "))
+                    }
+                }
+                (_, Some(o)) => dash(Some(o.inferred.imports.join(", "))),
+                _ => String::new(),
+            },
+        ),
+    ];
+    if !inf.file_handles.is_empty() {
+        let list: Vec<String> = inf
+            .file_handles
+            .iter()
+            .map(|h| format!("{} ({})", h.path, h.mode))
+            .collect();
+        rows.push(("file handles", "–".into(), list.join(", "), String::new()));
+    }
+    if let Some(c) = sv("cwd") {
+        rows.push(("cwd", c, "–".into(), String::new()));
+    }
+    let mark = |field: &str| {
+        let worst = r
+            .mismatches
+            .iter()
+            .filter(|m| {
+                m.field == field
+                    || (field == "imports" && m.field == "modules")
+                    || (field == "file handles" && m.field == "file_handle")
+            })
+            .map(|m| m.severity)
+            .max();
+        match worst {
+            Some(Verdict::Fail) => "✗",
+            Some(Verdict::Warn) => "!",
+            _ => " ",
+        }
+    };
+    let mut header = vec!["", "FIELD", "SAVED (sidecar)", "INFERRED (file)"];
+    if !other_head.is_empty() {
+        header.push(&other_head);
+    }
+    let table_rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(f, s, i, x)| {
+            let mut row = vec![mark(f).to_string(), f.to_string(), s, i];
+            if !other_head.is_empty() {
+                row.push(x);
+            }
+            row
+        })
+        .collect();
+    table(&mut out, &header, &table_rows, &[])?;
+    if let Some(e) = &r.env.saved_error {
+        writeln!(out, "sidecar unreadable: {e}")?;
+    }
+    if !r.mismatches.is_empty() {
+        writeln!(out)?;
+        for m in &r.mismatches {
+            let sym = if m.severity == Verdict::Fail {
+                "✗"
+            } else {
+                "!"
+            };
+            writeln!(out, "{sym} {}: {}", m.field, m.consequence)?;
+        }
+    }
+    if r.local.is_none() && r.other.is_none() {
+        writeln!(
+            out,
+            "(add --python python3 to check this machine, or --against OTHER to compare checkpoints)"
+        )?;
+    }
+    writeln!(out, "verdict: {}", r.verdict.as_str())?;
+    Ok(())
+}
+
+pub fn diff(a: DiffArgs) -> Result<u8, Failure> {
+    let sa = open(&a.a)?;
+    let sb = open(&a.b)?;
+    let d = crate::diff::diff(&sa, &sb);
+    if a.json {
+        let mut v = d.to_json();
+        v["a"] = json!(a.a.display().to_string());
+        v["b"] = json!(a.b.display().to_string());
+        super::output::json(&v).map_err(io_failure)?;
+        return Ok(0);
+    }
+    print_diff(&a.a, &a.b, &d).map_err(io_failure)?;
+    Ok(0)
+}
+
+fn signed_size(delta: i64) -> String {
+    match delta {
+        0 => "±0".into(),
+        d if d > 0 => format!("+{}", human_size(d.unsigned_abs())),
+        d => format!("-{}", human_size(d.unsigned_abs())),
+    }
+}
+
+fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> {
+    use crate::diff::Change;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} → {}  {} added, {} removed, {} changed, {} unchanged  size {} → {} ({})",
+        a.display(),
+        b.display(),
+        d.count(Change::Added),
+        d.count(Change::Removed),
+        d.count(Change::Changed),
+        d.count(Change::Unchanged),
+        human_size(d.size_a),
+        human_size(d.size_b),
+        signed_size(d.size_b as i64 - d.size_a as i64),
+    )?;
+    let rows: Vec<Vec<String>> = d
+        .entries
+        .iter()
+        .filter(|e| e.change != Change::Unchanged)
+        .map(|e| {
+            let sym = match e.change {
+                Change::Added => "+",
+                Change::Removed => "-",
+                Change::Changed => "~",
+                Change::Unchanged => " ",
+            };
+            let ty = match (&e.type_a, &e.type_b) {
+                (Some(x), Some(y)) if x != y => format!("{x} → {y}"),
+                (Some(x), _) | (None, Some(x)) => x.clone(),
+                _ => String::new(),
+            };
+            let what = match e.change {
+                Change::Added => e.preview_b.clone().unwrap_or_default(),
+                Change::Removed => e.preview_a.clone().unwrap_or_default(),
+                _ => format!(
+                    "{} → {}",
+                    e.preview_a.clone().unwrap_or_default(),
+                    e.preview_b.clone().unwrap_or_default()
+                ),
+            };
+            vec![
+                sym.to_string(),
+                e.name.clone(),
+                ty,
+                signed_size(e.bytes_b as i64 - e.bytes_a as i64),
+                crate::session::pyrepr::clip(&what, 70),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        writeln!(out, "no names added, removed or changed")?;
+        return Ok(());
+    }
+    table(
+        &mut out,
+        &["", "NAME", "TYPE", "SIZE", "VALUE"],
+        &rows,
+        &[3],
+    )?;
+    for e in d.entries.iter().filter(|e| !e.details.is_empty()) {
+        writeln!(out, "{}:", e.name)?;
+        for x in &e.details {
+            writeln!(out, "  {x}")?;
+        }
+    }
+    Ok(())
+}
+
+pub fn restore(a: RestoreArgs) -> Result<u8, Failure> {
+    let cmd = python_command(a.python.as_deref())?;
+    crate::restore::run(
+        &a.file,
+        &a.only,
+        &cmd,
+        a.print,
+        a.trust,
+        &mut std::io::stderr(),
+    )
+    .map_err(|e| Failure::error(e.to_string()))
 }
