@@ -1,17 +1,177 @@
-//! `brine scan`.
+//! `brine scan`: what loading each file would import and call, and a verdict.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
 
 use super::Failure;
+use crate::scan::{Report, Severity, scan as scan_session};
+use crate::session::Session;
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// Print one JSON object for all files instead of text
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn scan(_a: ScanArgs) -> Result<u8, Failure> {
-    Err(Failure::error("`brine scan` is not available in this build yet"))
+/// One file's outcome: its report, or why it could not be read.
+enum Outcome {
+    Scanned(Box<Session>, Report),
+    Unreadable(String),
+}
+
+/// Exit 3 when any file is dangerous, else 1 when any could not be read, else 0.
+pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
+    let mut outcomes = Vec::new();
+    for f in &a.files {
+        outcomes.push((f.clone(), scan_one(f)));
+    }
+    let worst = outcomes
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Outcome::Scanned(_, r) => Some(r.verdict),
+            Outcome::Unreadable(_) => None,
+        })
+        .max();
+    let unreadable = outcomes
+        .iter()
+        .any(|(_, o)| matches!(o, Outcome::Unreadable(_)));
+    let printed = if a.json {
+        print_json(&outcomes, worst)
+    } else {
+        print_text(&outcomes)
+    };
+    printed.map_err(|e| Failure::error(e.to_string()))?;
+    for (path, o) in &outcomes {
+        if let Outcome::Unreadable(why) = o {
+            eprintln!("brine: {}: {why}", path.display());
+        }
+    }
+    Ok(if worst == Some(Severity::Dangerous) {
+        3
+    } else if unreadable {
+        1
+    } else {
+        0
+    })
+}
+
+fn scan_one(path: &Path) -> Outcome {
+    let s = match Session::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome::Unreadable(match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".into(),
+                std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+                _ => e.to_string(),
+            });
+        }
+    };
+    if s.program.node_count() == 0
+        && let Some(err) = &s.program.error
+    {
+        return Outcome::Unreadable(format!("not a readable pickle: {err}"));
+    }
+    let r = scan_session(&s);
+    Outcome::Scanned(Box::new(s), r)
+}
+
+/// Why the scan saw only part of the file, when it did.
+fn incomplete(s: &Session) -> Option<String> {
+    let err = s.program.error.as_ref()?;
+    let what = if err.is_truncation() {
+        "truncated"
+    } else {
+        "corrupt"
+    };
+    Some(format!(
+        "{what} at byte {}: scanned only the {} bytes read before it",
+        err.offset, err.offset
+    ))
+}
+
+fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for (path, o) in outcomes {
+        let (s, r) = match o {
+            Outcome::Scanned(s, r) => (s, r),
+            Outcome::Unreadable(_) => continue,
+        };
+        let n = r.findings.len();
+        let plural = if n == 1 { "" } else { "s" };
+        writeln!(
+            out,
+            "{}: {} ({n} finding{plural})",
+            path.display(),
+            r.verdict
+        )?;
+        if let Some(why) = incomplete(s) {
+            writeln!(out, "  incomplete: {why}")?;
+        }
+        let width = r
+            .findings
+            .iter()
+            .map(|f| f.holder().chars().count())
+            .max()
+            .unwrap_or(0);
+        for f in &r.findings {
+            let times = if f.count > 1 {
+                format!(" (×{})", f.count)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "  {:<9}  {:<width$}  byte {:<8}  {}{times}",
+                f.severity.as_str(),
+                f.holder(),
+                f.offset,
+                f.what
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn report_json(path: &Path, s: &Session, r: &Report) -> Value {
+    json!({
+        "path": path.display().to_string(),
+        "verdict": r.verdict.as_str(),
+        "format": s.format.as_str(),
+        "complete": r.complete,
+        "incomplete": incomplete(s),
+        "findings": r.findings.iter().map(|f| json!({
+            "variable": f.variable,
+            "holder": f.holder(),
+            "offset": f.offset,
+            "severity": f.severity.as_str(),
+            "category": f.category.as_str(),
+            "what": f.what,
+            "count": f.count,
+        })).collect::<Vec<_>>(),
+        "imports": r.imports,
+        "calls": r.calls.iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Vec<_>>(),
+    })
+}
+
+fn print_json(outcomes: &[(PathBuf, Outcome)], worst: Option<Severity>) -> std::io::Result<()> {
+    let files: Vec<Value> = outcomes
+        .iter()
+        .map(|(path, o)| match o {
+            Outcome::Scanned(s, r) => report_json(path, s, r),
+            Outcome::Unreadable(why) => json!({
+                "path": path.display().to_string(),
+                "verdict": null,
+                "error": why,
+            }),
+        })
+        .collect();
+    super::output::json(&json!({
+        "verdict": worst.map(Severity::as_str),
+        "files": files,
+    }))
 }
