@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::env::{Env, check, probe};
+use crate::scan::{self, Severity};
 use crate::session::Session;
 
 /// Why a restore did not happen.
@@ -68,7 +69,10 @@ pub struct Prepared {
     pub load: PathBuf,
     /// Set when `load` is a temporary extract, to delete after the run.
     pub temp: Option<PathBuf>,
+    /// The checkpoint as the user named it.
     pub session: Session,
+    /// What will be loaded: the extract for `--only`, and what the scan reads.
+    pub extract: Option<Session>,
 }
 
 fn open(file: &Path) -> Result<Session, RestoreError> {
@@ -94,6 +98,7 @@ pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
             load,
             temp: None,
             session,
+            extract: None,
         });
     }
     let names: Vec<&str> = only.iter().map(String::as_str).collect();
@@ -119,6 +124,7 @@ pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
         load: temp.clone(),
         temp: Some(temp),
         session,
+        extract: Some(Session::from_bytes(bytes)),
     })
 }
 
@@ -149,7 +155,8 @@ fn run_prepared(
     log: &mut dyn Write,
 ) -> Result<u8, RestoreError> {
     let shown = python.join(" ");
-    let env = Env::of(file, &prepared.session);
+    let loaded = prepared.extract.as_ref().unwrap_or(&prepared.session);
+    let env = Env::of(file, loaded);
     match probe::probe(python, &env.inferred.imports) {
         Ok(local) => {
             let ms = check::against_local(&env, &local);
@@ -164,17 +171,17 @@ fn run_prepared(
                 writeln!(log, "  {}: {}", m.field, m.consequence)?;
             }
         }
-        Err(e) if print => writeln!(log, "env: unknown ({e})")?,
-        Err(e) => return Err(RestoreError::Python(e.to_string())),
+        // Without an answer the run below says why it cannot start; the scan still counts.
+        Err(e) => writeln!(log, "env: unknown ({e})")?,
     }
-    let scan = scan_verdict(&prepared.session);
+    // Scan what will actually be loaded: `--only` can leave a dangerous name behind.
+    let scan = scan_verdict(loaded);
     writeln!(log, "scan: {}", scan.line)?;
     if scan.dangerous && !trust {
         return Err(RestoreError::Refused(format!(
-            "{}: not restoring: the scan found something dangerous ({}); read `brine scan {}` and pass --trust to load it anyway",
+            "{}: not restoring: loading it {}; see `brine scan`, restore other names with --only, or pass --trust",
             file.display(),
             scan.why,
-            file.display()
         )));
     }
     let code = snippet(&prepared.load)?;
@@ -215,11 +222,29 @@ struct ScanVerdict {
     why: String,
 }
 
-fn scan_verdict(_s: &Session) -> ScanVerdict {
+fn scan_verdict(s: &Session) -> ScanVerdict {
+    let report = scan::scan(s);
+    let worst: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == report.verdict && report.verdict != Severity::Safe)
+        .take(3)
+        .map(|f| format!("{}: {}", f.holder(), f.what))
+        .collect();
+    let first = report
+        .findings
+        .iter()
+        .find(|f| f.severity == Severity::Dangerous)
+        .map(|f| format!("{} (in '{}')", f.what, f.holder()))
+        .unwrap_or_default();
+    let mut line = report.verdict.as_str().to_string();
+    if !worst.is_empty() {
+        line.push_str(&format!(" ({})", worst.join("; ")));
+    }
     ScanVerdict {
-        line: "not available in this build".into(),
-        dangerous: false,
-        why: String::new(),
+        line,
+        dangerous: report.verdict == Severity::Dangerous,
+        why: first,
     }
 }
 

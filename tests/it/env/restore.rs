@@ -144,3 +144,41 @@ fn an_unknown_name_for_only_is_a_one_line_error() {
     assert!(err.contains("no name 'nope'"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_dangerous_file_is_refused_unless_trusted() {
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/handles.pkl");
+    let f = file.to_str().unwrap();
+    // No Python is needed to refuse: the scan alone decides.
+    let (code, out, err) = restore(&[f, "--python", "brine-no-such-python"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(err.contains("scan: dangerous"), "{err}");
+    let last = err.trim().lines().last().unwrap();
+    assert!(
+        last.starts_with("brine: ") && last.contains("--trust"),
+        "{err}"
+    );
+    assert!(last.contains("out.csv"), "{err}");
+    // --trust lifts the refusal (shown with --print so that nothing is truncated).
+    let (code, out, err) = restore(&[f, "--trust", "--print", "--python", "brine-no-such-python"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("load_module("), "{out}");
+}
+
+#[test]
+fn only_the_safe_names_of_a_dangerous_file_restore_without_trust() {
+    let Some((python, _)) = setup() else { return };
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff/handles.pkl");
+    let (code, out, err) = restore(&[
+        file.to_str().unwrap(),
+        "--only",
+        "keep",
+        "--python",
+        &python,
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("scan: safe"), "{err}");
+    assert_eq!(names_in(&out), ["keep"]);
+}
