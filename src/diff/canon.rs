@@ -15,8 +15,9 @@ use crate::session::names::global_name;
 const WHOLE_PAYLOAD: u64 = 256 << 20;
 /// Bytes read at each end of a payload hashed in part.
 const PAYLOAD_ENDS: u64 = 1 << 20;
-/// Text read whole for string and bytes nodes below this size.
-const SMALL: u64 = 1 << 20;
+/// Longest text line read back for protocol-0 strings.
+const LINE_MAX: u64 = 1 << 20;
+const SHORT_READ: u64 = 256;
 
 #[derive(Clone, Copy)]
 enum Item {
@@ -208,19 +209,25 @@ impl<'s> Canon<'s> {
         }
     }
 
+    /// Hashes a string or bytes payload as (length, raw bytes), reading only what is there.
     fn payload(&mut self, id: NodeId, h: &mut DefaultHasher) {
         let p = &self.s.program;
-        let span = p.payload_span(id);
-        let len = span.map_or(0, |s| s.1);
-        if span.is_none() || len <= SMALL {
-            match p.scalar(id, SMALL) {
-                Some(Scalar::Str { text, .. }) => text.as_bytes().hash(h),
-                Some(Scalar::Bytes { head, .. }) => head.hash(h),
-                _ => {}
+        let Some((at, len)) = p.payload_span(id) else {
+            // Text-line ops (protocol 0): short, decoded by the reader.
+            // Read a short head first: the reader fetches `max` bytes up front.
+            let read = |max| match p.scalar(id, max) {
+                Some(Scalar::Str { text, len }) => (text.into_bytes(), len),
+                Some(Scalar::Bytes { head, len }) => (head, len),
+                _ => (Vec::new(), 0),
+            };
+            let (mut bytes, full) = read(SHORT_READ);
+            if full > SHORT_READ {
+                bytes = read(full.min(LINE_MAX)).0;
             }
+            (bytes.len() as u64).hash(h);
+            h.write(&bytes);
             return;
-        }
-        let Some((at, len)) = span else { return };
+        };
         len.hash(h);
         let ranges = if len <= WHOLE_PAYLOAD {
             vec![(at, len)]

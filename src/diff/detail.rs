@@ -13,8 +13,8 @@ use crate::session::{Child, Describer, Entry, Session};
 
 /// Width of the previews in details.
 const WIDTH: usize = 40;
-/// Array payloads longer than this are not compared element by element.
-const MAX_ARRAY_BYTES: u64 = 64 << 20;
+/// Array payloads are compared in pieces of this size.
+const CHUNK: u64 = 8 << 20;
 
 /// One difference inside a changed value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -384,39 +384,56 @@ fn array_detail(da: &Describer, va: NodeId, db: &Describer, vb: NodeId) -> Optio
     let code = dt_a?;
     let (sa, la) = da.p.payload_span(data_a?)?;
     let (sb, lb) = db.p.payload_span(data_b?)?;
-    if la != lb || la > MAX_ARRAY_BYTES {
+    if la != lb {
         return None;
     }
-    let a = da.p.source.bytes(sa, la).ok()?;
-    let b = db.p.source.bytes(sb, lb).ok()?;
     let size = item_size(&code)?;
-    let diffs: Vec<usize> = a
-        .chunks(size)
-        .zip(b.chunks(size))
-        .enumerate()
-        .filter(|(_, (x, y))| x != y)
-        .map(|(i, _)| i)
-        .collect();
-    let &first = diffs.first()?;
+    let (first, count, ea, eb) = differing_elements(da.p, sa, db.p, sb, la, size)?;
     let shape: Vec<usize> = shape_a.iter().filter_map(|s| s.parse().ok()).collect();
-    let at = |bytes: &[u8]| {
-        bytes
-            .get(first * size..(first + 1) * size)
-            .map(|x| element(&code, x))
-            .unwrap_or_default()
-    };
     let mut d = Detail::changed(
         format!("[{}]", unravel(first, &shape, fortran)),
-        at(&a),
-        at(&b),
+        element(&code, &ea),
+        element(&code, &eb),
     );
-    if diffs.len() > 1 {
-        let total = a.len() / size;
+    if count > 1 {
+        let total = la / size as u64;
         if let Some(b) = d.b.as_mut() {
-            b.push_str(&format!(" ({} of {total} elements differ)", diffs.len()));
+            b.push_str(&format!(" ({count} of {total} elements differ)"));
         }
     }
     Some(d)
+}
+
+/// Streams two equally long payloads side by side: (first differing element,
+/// how many differ, its bytes in A, in B).
+fn differing_elements(
+    pa: &Program,
+    sa: u64,
+    pb: &Program,
+    sb: u64,
+    len: u64,
+    size: usize,
+) -> Option<(usize, u64, Vec<u8>, Vec<u8>)> {
+    let chunk = (CHUNK / size as u64).max(1) * size as u64;
+    let mut first: Option<(usize, Vec<u8>, Vec<u8>)> = None;
+    let mut count = 0;
+    let mut off = 0;
+    while off < len {
+        let n = chunk.min(len - off);
+        let a = pa.source.bytes(sa + off, n).ok()?;
+        let b = pb.source.bytes(sb + off, n).ok()?;
+        for (i, (x, y)) in a.chunks(size).zip(b.chunks(size)).enumerate() {
+            if x != y {
+                count += 1;
+                if first.is_none() {
+                    first = Some((off as usize / size + i, x.to_vec(), y.to_vec()));
+                }
+            }
+        }
+        off += n;
+    }
+    let (i, x, y) = first?;
+    Some((i, count, x, y))
 }
 
 fn item_size(code: &str) -> Option<usize> {
