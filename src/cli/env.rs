@@ -213,6 +213,25 @@ fn dash(v: Option<String>) -> String {
     v.filter(|s| !s.is_empty()).unwrap_or_else(|| "–".into())
 }
 
+/// A list for one table cell: whole when short, else its start and a count.
+fn list_cell(items: &[String]) -> String {
+    const WIDTH: usize = 48;
+    let all = items.join(", ");
+    if all.chars().count() <= WIDTH {
+        return dash(Some(all));
+    }
+    let mut shown = Vec::new();
+    let mut used = 0;
+    for m in items {
+        if used + m.len() + 2 > WIDTH {
+            break;
+        }
+        used += m.len() + 2;
+        shown.push(m.as_str());
+    }
+    format!("{}, … ({} in all)", shown.join(", "), items.len())
+}
+
 fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let inf = &r.env.inferred;
@@ -311,7 +330,7 @@ fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
         (
             "imports",
             saved.map_or("–".into(), |s| format!("{} loaded", s.modules().len())),
-            dash(Some(inf.imports.join(", "))),
+            list_cell(&inf.imports),
             match (l, o) {
                 (Some(l), _) => {
                     let missing: Vec<&str> = inf
@@ -326,7 +345,7 @@ fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
                         format!("missing {}", missing.join(", "))
                     }
                 }
-                (_, Some(o)) => dash(Some(o.inferred.imports.join(", "))),
+                (_, Some(o)) => list_cell(&o.inferred.imports),
                 _ => String::new(),
             },
         ),
