@@ -245,34 +245,13 @@ fn slice(s: &Session, drop: &HashSet<&str>, salvage: bool) -> Result<Edited, Edi
         let open = &p.open_stack;
         let di = open.iter().position(|x| *x == Some(dict));
         if let Some(di) = di {
-            let seg_start = di + 2; // after the dict and its MARK
-            let seg: Vec<(NodeId, u64)> = open
-                .get(seg_start..)
-                .unwrap_or(&[])
-                .iter()
-                .zip(p.open_starts.get(seg_start..).unwrap_or(&[]))
-                .map_while(|(n, st)| n.map(|n| (n, *st)))
-                .collect();
-            let complete_pairs = s.entries.iter().filter(|e| e.value.is_some()).count();
-            let mut listed: HashSet<(NodeId, NodeId)> = HashSet::new();
-            for e in &s.entries {
-                if let (Some(k), Some(v)) = (e.key, e.value) {
-                    listed.insert((k, v));
-                }
+            if open.get(di + 1).is_some_and(|x| x.is_some()) {
+                // Protocol 0 (and single-item batches) add items without a MARK: whatever
+                // sits above the dict is an unfinished key and value.
+                stop_at = p.open_starts.get(di + 1).copied();
+            } else {
+                stop_at = pending_pairs(s, di, &mut ranges);
             }
-            for bk in &s.bookkeeping {
-                if let Some(k) = bk.1 {
-                    listed.insert((k, bk.2));
-                }
-            }
-            let mut i = 0;
-            while i + 1 < seg.len() && listed.contains(&(seg[i].0, seg[i + 1].0)) {
-                let end = seg.get(i + 2).map_or(p.end_offset, |x| x.1);
-                ranges.insert((seg[i].0, seg[i + 1].0), (seg[i].1, end));
-                i += 2;
-            }
-            stop_at = seg.get(i).map(|x| x.1);
-            let _ = complete_pairs;
         } else if salvage {
             return Err(EditError::Unsupported(
                 "the cut came before the namespace began: nothing can be salvaged".into(),
@@ -343,12 +322,50 @@ fn slice(s: &Session, drop: &HashSet<&str>, salvage: bool) -> Result<Edited, Edi
         dropped,
         dict_effects,
         stop_at,
+        input_cut: !p.complete(),
         append,
     };
     let output = writer::emit(&p.source, p.protocol, &cut).map_err(EditError::Unsupported)?;
     let edited = Edited { output, plan };
     verify(s, &edited)?;
     Ok(edited)
+}
+
+/// Records the byte ranges of the complete pairs still on a cut file's stack (after the
+/// dict at `di` and its MARK); returns where the first unfinished one began.
+fn pending_pairs(
+    s: &Session,
+    di: usize,
+    ranges: &mut HashMap<(NodeId, NodeId), (u64, u64)>,
+) -> Option<u64> {
+    let p = &s.program;
+    let seg_start = di + 2;
+    let seg: Vec<(NodeId, u64)> = p
+        .open_stack
+        .get(seg_start..)
+        .unwrap_or(&[])
+        .iter()
+        .zip(p.open_starts.get(seg_start..).unwrap_or(&[]))
+        .map_while(|(n, st)| n.map(|n| (n, *st)))
+        .collect();
+    let mut listed: HashSet<(NodeId, NodeId)> = HashSet::new();
+    for e in &s.entries {
+        if let (Some(k), Some(v)) = (e.key, e.value) {
+            listed.insert((k, v));
+        }
+    }
+    for bk in &s.bookkeeping {
+        if let Some(k) = bk.1 {
+            listed.insert((k, bk.2));
+        }
+    }
+    let mut i = 0;
+    while i + 1 < seg.len() && listed.contains(&(seg[i].0, seg[i + 1].0)) {
+        let end = seg.get(i + 2).map_or(p.end_offset, |x| x.1);
+        ranges.insert((seg[i].0, seg[i + 1].0), (seg[i].1, end));
+        i += 2;
+    }
+    seg.get(i).map(|x| x.1)
 }
 
 /// Re-parses the output and checks its namespace is exactly the planned one.

@@ -120,6 +120,8 @@ pub(crate) struct Cut {
     pub dict_effects: Vec<u64>,
     /// Stop at this offset (salvage) and close what is open.
     pub stop_at: Option<u64>,
+    /// The input ends early: reaching its end closes what is open instead of failing.
+    pub input_cut: bool,
     /// Entries to add at the end of the namespace: (key, list of string tuples).
     pub append: Vec<(String, Vec<Vec<String>>)>,
 }
@@ -177,7 +179,7 @@ pub(crate) fn emit(source: &Source, protocol: u8, cut: &Cut) -> Result<Output, E
     }
     let complete = result.is_ok() && !stopped_at_cut;
     if !complete {
-        if cut.stop_at.is_none() && result.is_err() {
+        if !cut.input_cut && result.is_err() {
             return Err(format!(
                 "the input could not be read to its end: {}",
                 result.err().map(|x| x.to_string()).unwrap_or_default()

@@ -58,6 +58,9 @@ impl Inferred {
     pub fn dill(&self) -> Option<String> {
         match (self.dill_min, self.dill_max) {
             (Some(a), Some(b)) if a == b => Some(a.to_string()),
+            (Some(a), Some(b)) if rank(a) > rank(b) => {
+                Some(format!("unclear (signals of ≥ {a} and ≤ {b})"))
+            }
             (Some(a), Some(b)) => Some(format!("{a}–{b}")),
             (Some(a), None) => Some(format!("≥ {a}")),
             (None, Some(b)) => Some(format!("≤ {b}")),
@@ -109,9 +112,6 @@ pub fn infer(d: &Describer) -> Inferred {
                     }
                     ("threading", "ExceptHookArgs") => lower.push(("0.4.0", format!("{q}"))),
                     ("_contextvars", "Context") => lower.push(("0.4.1", format!("{q}"))),
-                    ("dataclasses", "MISSING" | "_HAS_DEFAULT_FACTORY" | "_FIELD") => {
-                        lower.push(("0.3.6", format!("{q}")))
-                    }
                     ("dill._dill", "_create_array") => {
                         lower.push(("0.3.6", "_create_array".into()))
                     }
@@ -133,6 +133,20 @@ pub fn infer(d: &Describer) -> Inferred {
                 }
             }
             NodeKind::Reduce => {
+                // Old dill rebuilt code objects by calling the CodeType class: `_load_type('CodeType')(…)`.
+                if d.called(id).is_none_or(|q| !q.is_dill("_create_code"))
+                    && d.type_of(id).as_str() == "builtins.code"
+                {
+                    if let Some(info) = code::code_info(p, NodeId(node.b)) {
+                        out.code_objects += 1;
+                        pythons.push(info.pythons);
+                    }
+                    upper.push((
+                        "0.3.1",
+                        "code objects built through _load_type('CodeType')".into(),
+                    ));
+                    continue;
+                }
                 let Some(q) = d.called(id) else { continue };
                 let args = p.items(NodeId(node.b));
                 match knowledge::lookup(&q) {
@@ -169,17 +183,6 @@ pub fn infer(d: &Describer) -> Inferred {
                         }
                     }
                     _ => {}
-                }
-                // Old dill rebuilt code objects by calling the CodeType class.
-                if d.type_of(id).as_str() == "builtins.code" && !q.is_dill("_create_code") {
-                    if let Some(info) = code::code_info(p, NodeId(node.b)) {
-                        out.code_objects += 1;
-                        pythons.push(info.pythons);
-                    }
-                    upper.push((
-                        "0.3.1",
-                        "code objects built through _load_type('CodeType')".into(),
-                    ));
                 }
             }
             _ => {}

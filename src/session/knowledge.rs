@@ -413,7 +413,7 @@ fn exact(m: &str, n: &str) -> Option<Known> {
         ("numpy.random._pickle", "__generator_ctor") => {
             returns(F, "numpy.random._generator.Generator")
         }
-        ("pandas.core.indexes.base", "_new_Index") => Known::Func {
+        ("pandas.core.indexes.base" | "pandas.indexes.base", "_new_Index") => Known::Func {
             ty: F,
             returns: Returns::InstanceOfArg(0),
         },

@@ -169,6 +169,13 @@ fn dict_entries(
         // After the dict: MARK, then key, value, key, value… up to the next MARK.
         if rest.first() == Some(&None) {
             let seg: Vec<NodeId> = rest[1..].iter().map_while(|x| *x).collect();
+            // Where each segment value began (the open stack has the dict, its MARK, then these).
+            let at = p
+                .open_stack
+                .iter()
+                .position(|x| *x == Some(dict))
+                .map_or(usize::MAX, |i| i + 2);
+            let starts: Vec<u64> = p.open_starts.get(at..).unwrap_or(&[]).to_vec();
             let mut i = 0;
             while i + 1 < seg.len() {
                 let (k, v) = (seg[i], seg[i + 1]);
@@ -176,12 +183,20 @@ fn dict_entries(
                 // could be a callable still waiting for its arguments (a class or reconstructor
                 // reference), a string after it may be an argument: then only a whole complete
                 // pair after it proves the call was not under way.
-                let next_started = if could_be_callee(d, v) {
-                    pair_complete_after(d, &seg, i + 2)
+                let next_started = if could_be_callee(d, v, starts.get(i + 1).copied()) {
+                    pair_complete_after(d, &seg, &starts, i + 2)
                 } else {
                     seg.get(i + 2)
                         .is_some_and(|&n| is_next_key(p, &seg[i + 2..], n))
                 };
+                let after = seg.len() - (i + 2);
+                // What follows may still be the value's own last pieces: a single `k v SETITEM`
+                // or `v APPEND` into a container, or (protocol 4+) a string value that is really
+                // the module operand of a STACK_GLOBAL, with the next "key" its name operand.
+                let maybe_own_items = takes_items(d, v) && after <= 2;
+                let maybe_operands =
+                    p.protocol >= 4 && p.node(v).kind == NodeKind::Str && after == 1;
+                let next_started = next_started && !maybe_own_items && !maybe_operands;
                 // A last value that can no longer change (a str, a number, a tuple) is complete
                 // even when nothing follows: writers flush whole frames, so cuts land there.
                 let last_closed =
@@ -207,14 +222,15 @@ fn dict_entries(
 }
 
 /// True when a value node may be the callable of a REDUCE whose arguments were being built.
-fn could_be_callee(d: &Describer, v: NodeId) -> bool {
+/// A call made right here (a REDUCE that began in this slot) is a finished value, not a callee;
+/// a class or reconstructor pushed again from the memo, or a global reference, may be one.
+fn could_be_callee(d: &Describer, v: NodeId, slot_start: Option<u64>) -> bool {
     use super::knowledge::{Known, Returns, lookup};
     let p = d.p;
-    if !matches!(
-        p.node(v).kind,
-        NodeKind::Global | NodeKind::StackGlobal | NodeKind::Reduce
-    ) {
-        return false;
+    match p.node(v).kind {
+        NodeKind::Global | NodeKind::StackGlobal => {}
+        NodeKind::Reduce if slot_start.is_some_and(|st| p.node(v).offset < st) => {}
+        _ => return false,
     }
     if d.class_of(v).is_some() {
         return true;
@@ -230,7 +246,7 @@ fn could_be_callee(d: &Describer, v: NodeId) -> bool {
 }
 
 /// True when the pair starting at `at` in the segment is itself complete (recursively).
-fn pair_complete_after(d: &Describer, seg: &[NodeId], at: usize) -> bool {
+fn pair_complete_after(d: &Describer, seg: &[NodeId], starts: &[u64], at: usize) -> bool {
     let p = d.p;
     let mut i = at;
     loop {
@@ -243,7 +259,7 @@ fn pair_complete_after(d: &Describer, seg: &[NodeId], at: usize) -> bool {
         if p.node(k).kind != NodeKind::Str || !next {
             return false;
         }
-        if !could_be_callee(d, v) {
+        if !could_be_callee(d, v, starts.get(i + 1).copied()) {
             return true;
         }
         i += 2;
@@ -272,13 +288,28 @@ fn is_next_key(p: &Program, after: &[NodeId], n: NodeId) -> bool {
     }
 }
 
-/// Values that nothing later in the stream can add to.
+/// Containers that a single `k v SETITEM` or `v APPEND` (no MARK) may still be filling.
+fn takes_items(d: &Describer, v: NodeId) -> bool {
+    match d.p.node(v).kind {
+        NodeKind::Dict | NodeKind::List | NodeKind::Set => true,
+        NodeKind::Reduce | NodeKind::NewObj | NodeKind::NewObjEx => {
+            let t = d.type_of(v);
+            t.as_str().starts_with("collections.") || !t.is_known()
+        }
+        _ => false,
+    }
+}
+
+/// Values that nothing later in the stream can add to. From protocol 4 on, a string may
+/// instead be the module operand of a STACK_GLOBAL that starts the next value's call.
 fn is_closed(p: &Program, v: NodeId) -> bool {
     use NodeKind::*;
-    matches!(
-        p.node(v).kind,
+    let kind = p.node(v).kind;
+    let closed = matches!(
+        kind,
         None | Bool | Int | Float | Str | Bytes | ByteArray | Tuple | FrozenSet
-    ) && p.effects_on(v).next().is_none()
+    );
+    closed && !(kind == Str && p.protocol >= 4) && p.effects_on(v).next().is_none()
 }
 
 fn key_name(d: &Describer, k: NodeId) -> String {

@@ -151,3 +151,150 @@ fn real_dill_loads_every_filtered_and_extracted_fixture() {
     assert!(checked > 0, "nothing was checked");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Cut points through a file: every `step` bytes.
+fn cuts(len: usize, step: usize) -> impl Iterator<Item = usize> {
+    (step..len).step_by(step)
+}
+
+#[test]
+fn salvaged_cuts_load_in_real_dill_with_exactly_the_names_brine_lists() {
+    let ci_python = py::python_with_dill();
+    let ci_minor = ci_python.as_deref().and_then(py::minor_version);
+    let dir = tempfile::tempdir().unwrap();
+    let mut by_python: BTreeMap<String, Vec<Item>> = BTreeMap::new();
+    let mut n = 0;
+    let mut nothing_readable = 0;
+    for (pkl, exp) in fixtures::all() {
+        let file = pkl.file_name().unwrap().to_string_lossy().to_string();
+        let picked = [
+            "basic--",
+            "code--",
+            "graphs--",
+            "stdlib--",
+            "datasci--",
+            "refimported--",
+        ]
+        .iter()
+        .any(|p| file.starts_with(p));
+        if !picked
+            || !exp["reload_ok"].as_bool().unwrap_or(false)
+            || !exp["complete"].as_bool().unwrap_or(true)
+        {
+            continue;
+        }
+        let tag = exp["tag"].as_str().unwrap_or_default();
+        let py = match py::fixture_env(tag) {
+            Some(p) => p.to_string_lossy().to_string(),
+            None => match &ci_python {
+                Some(p) if ci_minor.as_deref() == exp["python_minor"].as_str() => p.clone(),
+                _ => continue,
+            },
+        };
+        let data = std::fs::read(&pkl).unwrap();
+        let whole = Session::from_bytes(data.clone());
+        let all: Vec<String> = whole.entries.iter().map(|e| e.name.clone()).collect();
+        for end in cuts(data.len(), 300) {
+            let cut = Session::from_bytes(data[..end].to_vec());
+            if cut.entries.is_empty() {
+                nothing_readable += 1;
+                continue;
+            }
+            let listed: Vec<String> = cut.entries.iter().map(|e| e.name.clone()).collect();
+            let edited = cut
+                .salvage()
+                .unwrap_or_else(|e| panic!("{file} cut at {end}: {e}"));
+            n += 1;
+            let out = dir.path().join(format!("s{n}.pkl"));
+            std::fs::write(&out, edited.to_vec().unwrap()).unwrap();
+            // The salvaged file is the whole file minus the names after the cut.
+            let dropped: Vec<String> = all
+                .iter()
+                .filter(|x| !listed.contains(x))
+                .cloned()
+                .collect();
+            by_python.entry(py.clone()).or_default().push(Item {
+                original: pkl.clone(),
+                edited: out,
+                dropped,
+                what: format!("salvage of a cut at byte {end}"),
+            });
+        }
+    }
+    if by_python.is_empty() {
+        return;
+    }
+    let mut checked = 0;
+    let mut problems = Vec::new();
+    for (py, items) in &by_python {
+        let (c, _, p) = run_checker(py, items);
+        checked += c;
+        problems.extend(p);
+    }
+    println!(
+        "salvage: {checked} cuts salvaged and loaded by real dill ({nothing_readable} cuts had nothing readable), {} problems",
+        problems.len()
+    );
+    assert!(checked > 0);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn real_failed_dumps_salvage_to_the_names_python_wrote_before_failing() {
+    let ci = py::python_with_dill();
+    let minor = ci.as_deref().and_then(py::minor_version);
+    let dir = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for (pkl, exp) in fixtures::all() {
+        let file = pkl.file_name().unwrap().to_string_lossy().to_string();
+        if !file.starts_with("failed_dump--") || exp["py2"].as_bool().unwrap_or(false) {
+            continue;
+        }
+        let want: Vec<&str> = exp["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        let s = Session::open(&pkl).unwrap();
+        let got: Vec<&str> = s.entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(got, want, "{file}: names listed");
+        if want.is_empty() {
+            continue;
+        }
+        let out = dir.path().join(&file);
+        std::fs::write(&out, s.salvage().unwrap().to_vec().unwrap()).unwrap();
+        let tag = exp["tag"].as_str().unwrap_or_default();
+        let python = match (py::fixture_env(tag), &ci) {
+            (Some(p), _) => p.to_string_lossy().to_string(),
+            (None, Some(py)) if minor.as_deref() == exp["python_minor"].as_str() => py.clone(),
+            _ => continue,
+        };
+        let code = "import dill, sys\nd = dill.load_module_asdict(sys.argv[1]) if hasattr(dill, 'load_module_asdict') else None\nif d is None:\n    import __main__; dill.load_session(sys.argv[1]); d = vars(__main__)\nprint('\\n'.join(k for k in d if k not in ('__builtins__', '__loader__', '__session__')))";
+        let o = Command::new(&python)
+            .args(["-c", code])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let loaded: Vec<String> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(String::from)
+            .collect();
+        for w in &want {
+            assert!(
+                loaded.iter().any(|l| l == w),
+                "{file}: '{w}' missing after load: {loaded:?}"
+            );
+        }
+        checked += 1;
+    }
+    println!("failed dumps: {checked} salvaged and loaded");
+    if ci.is_some() {
+        assert!(checked > 0, "no failed dump was checked");
+    }
+}
