@@ -187,7 +187,12 @@ impl Report {
 /// Scans a decoded session (or plain pickle).
 pub fn scan(session: &Session) -> Report {
     let pass = analyse::Analyser::new(session).run();
-    let owners = Owners::compute(session);
+    // Attribution walks the whole program: only worth it when there is something to attribute.
+    let owners = if pass.raw.is_empty() {
+        Owners { owner: Vec::new() }
+    } else {
+        Owners::compute(session)
+    };
     let mut findings: Vec<Finding> = Vec::new();
     let mut index: HashMap<(Option<String>, String), usize> = HashMap::new();
     let mut raw = pass.raw;

@@ -74,11 +74,25 @@ pub struct Analyser<'s> {
     used: HashSet<NodeId>,
     /// Code-name verdicts per by-value function.
     code: HashMap<NodeId, CodeFacts>,
+    fast: HashMap<NodeId, Fast>,
+    methods: HashMap<(NodeId, String), Option<NodeId>>,
+    own: HashMap<QualName, Option<Val>>,
+    fast_counts: HashMap<NodeId, u64>,
+    safe_classes: HashMap<NodeId, bool>,
     /// By-value classes by (module, qualname), built when first needed.
     classes: Option<HashMap<(String, String), NodeId>>,
     /// The callable node of the call being judged.
     callable: Option<NodeId>,
     pub out: Pass,
+}
+
+/// Whether calls of one callable node can skip judging.
+#[derive(Clone, Copy)]
+enum Fast {
+    No,
+    Yes,
+    /// Yes when the class arguments at these positions are safe globals.
+    IfClasses(&'static [usize]),
 }
 
 #[derive(Clone, Default)]
@@ -101,6 +115,11 @@ impl<'s> Analyser<'s> {
             code: HashMap::new(),
             callable: None,
             classes: None,
+            fast: HashMap::new(),
+            methods: HashMap::new(),
+            own: HashMap::new(),
+            fast_counts: HashMap::new(),
+            safe_classes: HashMap::new(),
             out: Pass::default(),
         }
     }
@@ -108,14 +127,20 @@ impl<'s> Analyser<'s> {
     pub fn run(mut self) -> Pass {
         self.register_extensions();
         let p = self.p;
+        let mut classes = Vec::new();
         for (id, node) in p.nodes() {
             match node.kind {
                 NodeKind::Reduce => {
                     let f = NodeId(node.a);
                     let args = p.items(NodeId(node.b));
+                    if self.fast_call(f, args) {
+                        continue;
+                    }
                     self.call(id, f, args, "");
-                    if let Val::Function(_) = self.ev.eval(id) {
-                        self.defined_function(id);
+                    match self.ev.peek(id) {
+                        Val::Function(_) => self.defined_function(id),
+                        Val::Class(_) => classes.push(id),
+                        _ => {}
                     }
                 }
                 NodeKind::NewObj => self.instantiate(id, NodeId(node.a), "NEWOBJ"),
@@ -133,16 +158,23 @@ impl<'s> Analyser<'s> {
                 _ => {}
             }
         }
+        self.count_fast_calls();
+        // BUILD/SETITEMS/APPENDS run a class's own methods only for by-value classes that define them.
+        let methods: &[(EffectKind, &[&str], &str)] = &[
+            (EffectKind::Build, &["__setstate__"], "BUILD"),
+            (EffectKind::SetItems, &["__setitem__"], "SETITEMS"),
+            (EffectKind::Append, &["append", "extend"], "APPENDS"),
+            (EffectKind::AddItems, &["add"], "ADDITEMS"),
+        ];
+        let any_method = classes.iter().any(|&c| {
+            methods
+                .iter()
+                .flat_map(|m| m.1.iter())
+                .any(|name| self.method_of(c, name, 0).is_some())
+        });
         for (i, e) in p.effects().iter().enumerate() {
-            match e.kind {
-                EffectKind::Build => self.effect_method(i, e.target, &["__setstate__"], "BUILD"),
-                EffectKind::SetItems => {
-                    self.effect_method(i, e.target, &["__setitem__"], "SETITEMS")
-                }
-                EffectKind::Append | EffectKind::AddItems => {
-                    self.effect_method(i, e.target, &["append", "extend", "add"], "APPENDS")
-                }
-                EffectKind::Pop => {}
+            if any_method && let Some((_, names, how)) = methods.iter().find(|m| m.0 == e.kind) {
+                self.effect_method(i, e.target, names, how);
             }
             if matches!(e.kind, EffectKind::Build | EffectKind::SetItems) {
                 self.module_patch(e.target, e.offset, e.kind);
@@ -151,6 +183,79 @@ impl<'s> Analyser<'s> {
         self.references();
         self.imported_refs();
         self.out
+    }
+
+    /// True when a call is a plain safe reconstructor (decided once per callable node):
+    /// counted, not judged again.
+    fn fast_call(&mut self, callable: NodeId, args: &[NodeId]) -> bool {
+        let fast = match self.fast.get(&callable) {
+            Some(&f) => f,
+            None => {
+                let f = self.fast_kind(callable);
+                self.fast.insert(callable, f);
+                f
+            }
+        };
+        let ok = match fast {
+            Fast::No => false,
+            Fast::Yes => true,
+            Fast::IfClasses(which) => which.iter().all(|&i| match args.get(i) {
+                Some(&c) => self.safe_class(c),
+                None => true,
+            }),
+        };
+        if ok {
+            *self.fast_counts.entry(callable).or_insert(0) += 1;
+        }
+        ok
+    }
+
+    fn fast_kind(&mut self, callable: NodeId) -> Fast {
+        let Val::Global(q) = self.ev.peek(callable).clone() else {
+            return Fast::No;
+        };
+        let builds_code_or_class = matches!(
+            (q.module.as_str(), q.name.as_str()),
+            ("dill._dill", "_create_function" | "_create_type")
+                | ("builtins", "function" | "type")
+                | ("types", "FunctionType" | "LambdaType" | "new_class")
+        );
+        if builds_code_or_class || self.is_own_module(&q.module) {
+            return Fast::No;
+        }
+        let rule = self.rule(&q);
+        match (rule.severity, rule.check) {
+            (Severity::Safe, Check::None) => Fast::Yes,
+            (Severity::Safe, Check::Instantiates(which)) => Fast::IfClasses(which),
+            _ => Fast::No,
+        }
+    }
+
+    /// A class argument that is a plain safe global (decided once per node).
+    fn safe_class(&mut self, cls: NodeId) -> bool {
+        if let Some(&s) = self.safe_classes.get(&cls) {
+            return s;
+        }
+        let safe = match self.ev.peek(cls).clone() {
+            Val::Global(q) => {
+                !self.is_own_module(&q.module) && self.rule(&q).severity == Severity::Safe
+            }
+            _ => false,
+        };
+        self.safe_classes.insert(cls, safe);
+        safe
+    }
+
+    fn count_fast_calls(&mut self) {
+        let counts: Vec<(NodeId, u64)> = self.fast_counts.drain().collect();
+        for (callable, n) in counts {
+            if let Val::Global(q) = self.ev.peek(callable) {
+                let q = q.clone();
+                *self.out.calls.entry(q.to_string()).or_insert(0) += n;
+                self.out.modules.insert(q.module);
+                self.used.insert(callable);
+            }
+        }
     }
 
     fn rule(&mut self, q: &QualName) -> Rule {
@@ -615,6 +720,10 @@ impl<'s> Analyser<'s> {
 
     /// NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, …)`.
     fn instantiate(&mut self, id: NodeId, cls: NodeId, how: &str) {
+        if self.safe_class(cls) {
+            *self.fast_counts.entry(cls).or_insert(0) += 1;
+            return;
+        }
         self.used.insert(cls);
         match self.ev.eval(cls) {
             Val::Global(q) => {
@@ -702,6 +811,16 @@ impl<'s> Analyser<'s> {
 
     /// A function a by-value class (or one of its by-value bases) defines as `name`.
     fn method_of(&mut self, cls: NodeId, name: &str, depth: u32) -> Option<NodeId> {
+        let key = (cls, name.to_string());
+        if let Some(&m) = self.methods.get(&key) {
+            return m;
+        }
+        let m = self.find_method(cls, name, depth);
+        self.methods.insert(key, m);
+        m
+    }
+
+    fn find_method(&mut self, cls: NodeId, name: &str, depth: u32) -> Option<NodeId> {
         if depth > 8 {
             return None;
         }
@@ -920,6 +1039,19 @@ impl<'s> Analyser<'s> {
         if Some(target) == self.s.module_node {
             return;
         }
+        // Only imports and attribute lookups give modules and their dicts.
+        if self.p.node(target).kind == NodeKind::Reduce {
+            let callable = NodeId(self.p.node(target).a);
+            let lookup = matches!(self.ev.peek(callable), Val::Global(q) if matches!(
+                (q.module.as_str(), q.name.as_str()),
+                ("dill._dill", "_import_module" | "_get_attr")
+                    | ("builtins", "getattr" | "__import__")
+                    | ("importlib", "import_module" | "__import__")
+            ));
+            if !lookup {
+                return;
+            }
+        }
         let what = match (self.ev.eval(target), kind) {
             (Val::Global(q), _) if q.name == "__dict__" && q.module != "__main__" => {
                 format!(
@@ -1042,6 +1174,15 @@ impl<'s> Analyser<'s> {
         if !self.is_own_module(&q.module) {
             return None;
         }
+        if let Some(v) = self.own.get(q) {
+            return v.clone();
+        }
+        let v = self.find_own_global(q);
+        self.own.insert(q.clone(), v.clone());
+        v
+    }
+
+    fn find_own_global(&mut self, q: &QualName) -> Option<Val> {
         let top = q.name.split('.').next().unwrap_or(&q.name);
         let v = match self
             .s

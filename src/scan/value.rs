@@ -62,6 +62,14 @@ impl<'p> Evaluator<'p> {
         self.eval_depth(id, 0)
     }
 
+    /// The value of a node, borrowed (no clone on the hot paths).
+    pub fn peek(&mut self, id: NodeId) -> &Val {
+        if !self.cache.contains_key(&id) {
+            self.eval(id);
+        }
+        self.cache.get(&id).unwrap_or(&Val::Unknown)
+    }
+
     /// The value of a node when it was already worked out.
     pub fn cached(&self, id: NodeId) -> Option<&Val> {
         self.cache.get(&id)
