@@ -94,16 +94,17 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
         head.push("INCOMPLETE".into());
     }
     writeln!(out, "{}", head.join("  "))?;
+    let d = s.describer();
+    // Previews made for this width, so a "(len N)" tail is not cut off.
     let rows: Vec<Vec<String>> = s
         .entries
         .iter()
         .map(|e| {
-            vec![
-                e.name.clone(),
-                e.ty.clone(),
-                human_size(e.bytes),
-                pyrepr::clip(&e.preview, width),
-            ]
+            let preview = match e.value {
+                Some(v) => d.preview(v, width),
+                None => pyrepr::clip(&e.preview, width),
+            };
+            vec![e.name.clone(), e.ty.clone(), human_size(e.bytes), preview]
         })
         .collect();
     table(&mut out, &["NAME", "TYPE", "SIZE", "PREVIEW"], &rows, &[2])?;

@@ -815,7 +815,7 @@ impl<'p> Describer<'p> {
                         .map(|c| format!("<class '{}'>", c.qualname))
                         .unwrap_or(short),
                     _ if t.is_known() => format!("<{short}>"),
-                    _ => "<?>".into(),
+                    _ => "…".into(),
                 }
             }
         }
