@@ -46,7 +46,9 @@ impl Payload {
 
 /// Reads the op at `offset` again, keeping at most `max` payload bytes.
 pub fn payload_at(source: &Source, offset: u64, max: u64) -> Option<Payload> {
-    let mut want = 16 + max.min(1 << 20);
+    // Most ops are short: read a little first, and more only when the payload needs it.
+    let max = max.min(1 << 20);
+    let mut want = 16 + max.min(240);
     loop {
         let buf = source.bytes(offset, want).ok()?;
         match decode(&buf, offset).ok()? {
@@ -76,6 +78,11 @@ pub fn payload_at(source: &Source, offset: u64, max: u64) -> Option<Payload> {
                 return Some(p);
             }
             Err(Short::Payload { header, len }) => {
+                let need = header + len.min(max);
+                if (buf.len() as u64) < need && want < need && buf.len() as u64 == want {
+                    want = need;
+                    continue;
+                }
                 let start = header as usize;
                 let got = buf.len().saturating_sub(start).min(max as usize);
                 let code = Opcode::from_byte(buf[0])?;
