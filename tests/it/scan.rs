@@ -343,3 +343,23 @@ fn cli_exit_codes_and_json() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn every_cut_of_every_corpus_file_scans_without_panicking() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus_dir())
+        .expect("corpus dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pkl"))
+        .collect();
+    files.sort();
+    let mut dangerous_prefixes = 0;
+    for f in &files {
+        let bytes = std::fs::read(f).expect("corpus file");
+        for cut in (0..bytes.len()).step_by(11) {
+            let r = scan(&Session::from_bytes(bytes[..cut].to_vec()));
+            assert!(!r.complete || cut == bytes.len());
+            dangerous_prefixes += usize::from(r.verdict == Severity::Dangerous);
+        }
+    }
+    assert!(dangerous_prefixes > 0);
+}
