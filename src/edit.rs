@@ -416,3 +416,72 @@ pub fn check_session(original: &Session, plan: &Plan, new: &Session) -> Result<(
     }
     Ok(())
 }
+
+/// The parts of dill's session API that make sense without running Python.
+///
+/// `load_module` reads a checkpoint (dill's `load_module`, minus the loading: nothing runs);
+/// `load_module_asdict` gives the namespace as (name, entry) pairs, like dill's function of
+/// that name; `dump_module` writes it back, optionally without some names (dill has no such
+/// option: this is `exclude`), atomically and verified, keeping a backup of any file replaced.
+pub mod session_api {
+    use std::path::Path;
+
+    use crate::session::{Entry, Session};
+    use crate::store::write::{self, Fingerprint, Written};
+
+    /// Reads a checkpoint. Never runs it.
+    pub fn load_module(path: &Path) -> std::io::Result<Session> {
+        Session::open(path)
+    }
+
+    /// The namespace in file order, as `dill.load_module_asdict` would hold it.
+    pub fn load_module_asdict(session: &Session) -> Vec<(&str, &Entry)> {
+        session
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e))
+            .collect()
+    }
+
+    /// Writes `session` minus `exclude` to `path` (read from `source`, which must not change meanwhile).
+    pub fn dump_module(
+        session: &Session,
+        source: &Path,
+        path: &Path,
+        exclude: &[&str],
+    ) -> Result<Written, String> {
+        let fp = Fingerprint::of(source).map_err(|e| format!("{}: {e}", source.display()))?;
+        let edited = session.dump_without(exclude).map_err(|e| e.to_string())?;
+        let produce = |w: &mut dyn std::io::Write| edited.output.write_to(w);
+        let check = |p: &Path| -> Result<(), String> {
+            let new = Session::open(p).map_err(|e| e.to_string())?;
+            super::check_session(session, &edited.plan, &new).map_err(|e| e.to_string())
+        };
+        write::write_atomic(path, &produce, &check, Some((source, fp)), "dump_module")
+            .map_err(|e| e.to_string())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn dump_module_round_trips_a_fixture_without_one_name() {
+            let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/sessions/graphs--dill041-py311--p4.pkl");
+            let s = load_module(&src).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let out = dir.path().join("out.pkl");
+            let first_user = load_module_asdict(&s)
+                .into_iter()
+                .map(|x| x.0)
+                .find(|n| !n.starts_with("__"))
+                .unwrap();
+            dump_module(&s, &src, &out, &[first_user]).unwrap();
+            let back = load_module(&out).unwrap();
+            assert!(back.complete());
+            assert_eq!(back.entries.len() + 1, s.entries.len());
+            assert!(back.entry(first_user).is_none());
+        }
+    }
+}
