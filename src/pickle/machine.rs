@@ -225,14 +225,18 @@ pub(crate) struct Machine {
 impl Machine {
     pub(crate) fn new(input_len: u64) -> Machine {
         // A rough guess that saves re-allocations on big files without over-reserving on small ones.
-        let guess = (input_len / 16).min(1 << 24) as usize;
+        // Every node takes at least one op byte, most two or more. Reserving for that
+        // avoids copying the arrays as they grow; pages never written are never resident.
+        let guess = usize::try_from(input_len / 5)
+            .unwrap_or(usize::MAX)
+            .min(1 << 30);
         Machine {
             nodes: Vec::with_capacity(guess),
             sizes: Vec::with_capacity(guess),
             big_sizes: Vec::new(),
             items: Vec::with_capacity(guess),
-            effects: Vec::new(),
-            effect_args: Vec::new(),
+            effects: Vec::with_capacity(guess / 4),
+            effect_args: Vec::with_capacity(guess / 2),
             stack: Vec::new(),
             starts: Vec::new(),
             marks: Vec::new(),
@@ -269,8 +273,19 @@ impl Machine {
                 open_starts.push(ms);
             }
         }
-        let mut by_target: Vec<u32> = (0..self.effects.len() as u32).collect();
-        by_target.sort_by_key(|&e| self.effects[e as usize].target);
+        // (target, effect) pairs sorted by target: effects are mostly already in target
+        // order per batch, and the pairs keep the binary search on contiguous memory.
+        let mut by_target: Vec<(u32, u32)> = self
+            .effects
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.target.0, i as u32))
+            .collect();
+        by_target.sort_unstable();
+        let mut has_effects = vec![0u64; self.nodes.len().div_ceil(64)];
+        for &(t, _) in &by_target {
+            has_effects[t as usize / 64] |= 1 << (t % 64);
+        }
         self.memo = Vec::new();
         Program {
             source,
@@ -282,6 +297,7 @@ impl Machine {
             effects: self.effects,
             effect_args: self.effect_args,
             by_target,
+            has_effects,
             root: self.root,
             error,
             open_stack,

@@ -116,7 +116,9 @@ pub struct Program {
     pub(crate) effects: Vec<Effect>,
     pub(crate) effect_args: Vec<NodeId>,
     /// Effects sorted by target (stable), for per-node lookup.
-    pub(crate) by_target: Vec<u32>,
+    pub(crate) by_target: Vec<(u32, u32)>,
+    /// One bit per node: some effect targets it.
+    pub(crate) has_effects: Vec<u64>,
     pub root: Option<NodeId>,
     /// Where and why parsing stopped early (a cut or corrupt input).
     pub error: Option<super::Error>,
@@ -183,13 +185,19 @@ impl Program {
 
     /// Indices (into [`Program::effects`]) of the effects on `id`, in stream order.
     pub fn effects_on(&self, id: NodeId) -> impl Iterator<Item = usize> + '_ {
-        let start = self
-            .by_target
-            .partition_point(|&e| self.effects[e as usize].target < id);
+        let any = self
+            .has_effects
+            .get(id.index() / 64)
+            .is_some_and(|w| w & (1 << (id.0 % 64)) != 0);
+        let start = if any {
+            self.by_target.partition_point(|&(t, _)| t < id.0)
+        } else {
+            self.by_target.len()
+        };
         self.by_target[start..]
             .iter()
-            .take_while(move |&&e| self.effects[e as usize].target == id)
-            .map(|&e| e as usize)
+            .take_while(move |&&(t, _)| t == id.0)
+            .map(|&(_, e)| e as usize)
     }
 
     /// True when the pickle ran to STOP.
