@@ -2,6 +2,7 @@
 //! work they need as commands. No IO, no clock: time arrives as `Tick`.
 
 mod actions;
+mod checks;
 mod events;
 
 use std::path::{Path, PathBuf};
@@ -34,6 +35,8 @@ pub enum Pane {
 pub struct Opened {
     pub path: PathBuf,
     pub session: Arc<Session>,
+    /// The safety scan, done in the same job that loaded it.
+    pub scan: Arc<crate::scan::Report>,
 }
 
 /// A session being read in the background.
@@ -87,6 +90,8 @@ pub struct App {
     pub now: SystemTime,
     pub quit: bool,
     pub areas: Areas,
+    /// The checkpoint whose env view waits for a probed Python.
+    pub env_waiting: Option<PathBuf>,
     seq: u64,
 }
 
@@ -131,6 +136,7 @@ impl App {
             now,
             quit: false,
             areas: Areas::default(),
+            env_waiting: None,
             seq: 0,
         };
         (app, vec![Command::List { dirs, recursive }])
@@ -140,6 +146,7 @@ impl App {
     pub fn mode(&self) -> Mode {
         match &self.overlay {
             Some(Overlay::Filter(f)) if !f.confirming => Mode::Text,
+            Some(Overlay::Confirm(c)) if c.typed.is_some() => Mode::Text,
             Some(Overlay::Filter(_) | Overlay::Confirm(_)) => Mode::Confirm,
             Some(_) => Mode::View,
             None if self.searching => Mode::Text,
@@ -241,7 +248,7 @@ impl App {
                 };
                 self.info(format!("IPython names {word}"));
             }
-            Action::Restore => self.ask_restore(),
+            Action::Restore => return self.ask_restore(),
             Action::Filter => self.open_filter(),
             Action::Extract => self.ask_extract(),
             Action::Env => return self.compare_env(),

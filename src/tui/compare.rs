@@ -1,198 +1,264 @@
-//! Side-by-side views of two checkpoints: names added, removed and changed,
-//! and the environment each was written in. Pure functions of parsed sessions.
+//! The env comparison the TUI shows, built from `crate::env`: what the
+//! checkpoint's sidecar saved, what its bytes tell, and the other side (a
+//! probed Python or another checkpoint), row by row with the worst mismatch
+//! of each field. Pure functions of library results; the probing happens in a
+//! job.
 
-use crate::session::Session;
+use serde_json::Value;
 
-/// How a name differs between two checkpoints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    Added,
-    Removed,
-    Changed,
-    Same,
+use crate::env::{Env, Local, Mismatch, Verdict, check};
+
+/// What the checkpoint is compared with.
+#[derive(Debug, Clone)]
+pub enum Other {
+    /// Nothing: only what is wrong with the checkpoint by itself.
+    Nothing,
+    Local(Box<Local>),
+    Checkpoint(Box<Env>),
 }
 
-/// One name of a diff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiffRow {
-    pub name: String,
-    pub change: Change,
-    pub ty: String,
-    /// Left and right sizes; `None` where the name is absent.
-    pub before: Option<u64>,
-    pub after: Option<u64>,
-    pub preview: String,
+/// One checkpoint's env against `other`, with the mismatches and verdict.
+#[derive(Debug, Clone)]
+pub struct EnvReport {
+    pub env: Env,
+    pub other: Other,
+    pub mismatches: Vec<Mismatch>,
+    pub verdict: Verdict,
 }
 
-/// Names of `a` against `b`, in `a`'s order then `b`'s new names.
-///
-/// A name counts as changed when its type, preview or stored size differs:
-/// values are never evaluated, so two equal values pickled differently can
-/// show as changed.
-pub fn diff(a: &Session, b: &Session) -> Vec<DiffRow> {
-    let mut rows = Vec::new();
-    for ea in &a.entries {
-        let row = match b.entry(&ea.name) {
-            None => DiffRow {
-                name: ea.name.clone(),
-                change: Change::Removed,
-                ty: ea.ty.clone(),
-                before: Some(ea.bytes),
-                after: None,
-                preview: ea.preview.clone(),
-            },
-            Some(eb) => {
-                let same = ea.ty == eb.ty && ea.preview == eb.preview && ea.bytes == eb.bytes;
-                DiffRow {
-                    name: ea.name.clone(),
-                    change: if same { Change::Same } else { Change::Changed },
-                    ty: if ea.ty == eb.ty {
-                        eb.ty.clone()
-                    } else {
-                        format!("{} → {}", ea.ty, eb.ty)
-                    },
-                    before: Some(ea.bytes),
-                    after: Some(eb.bytes),
-                    preview: eb.preview.clone(),
-                }
-            }
-        };
-        rows.push(row);
+impl EnvReport {
+    pub fn by_itself(env: Env) -> EnvReport {
+        let mismatches = check::by_itself(&env);
+        EnvReport::new(env, Other::Nothing, mismatches)
     }
-    for eb in &b.entries {
-        if a.entry(&eb.name).is_none() {
-            rows.push(DiffRow {
-                name: eb.name.clone(),
-                change: Change::Added,
-                ty: eb.ty.clone(),
-                before: None,
-                after: Some(eb.bytes),
-                preview: eb.preview.clone(),
-            });
+
+    pub fn against_local(env: Env, local: Local) -> EnvReport {
+        let mismatches = check::against_local(&env, &local);
+        EnvReport::new(env, Other::Local(Box::new(local)), mismatches)
+    }
+
+    pub fn against_other(env: Env, other: Env) -> EnvReport {
+        let mismatches = check::against_other(&env, &other);
+        EnvReport::new(env, Other::Checkpoint(Box::new(other)), mismatches)
+    }
+
+    fn new(env: Env, other: Other, mismatches: Vec<Mismatch>) -> EnvReport {
+        let verdict = check::verdict(&mismatches);
+        EnvReport {
+            env,
+            other,
+            mismatches,
+            verdict,
         }
     }
-    rows
-}
 
-/// One line of an env comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnvRow {
-    pub key: String,
-    pub left: String,
-    pub right: String,
-}
-
-impl EnvRow {
-    /// True when both sides are known and differ.
-    pub fn mismatch(&self) -> bool {
-        self.left != self.right && self.left != "?" && self.right != "?"
+    /// The worst mismatch of a row's field, if any.
+    fn worst(&self, field: &str) -> Option<Verdict> {
+        self.mismatches
+            .iter()
+            .filter(|m| {
+                m.field == field
+                    || (field == "imports" && m.field == "modules")
+                    || (field == "file handles" && m.field == "file_handle")
+            })
+            .map(|m| m.severity)
+            .max()
     }
 }
 
-/// What one checkpoint tells about its environment: (key, value).
-///
-/// The sidecar (`<name>_env.pkl`, a plain dict) is read through the same
-/// engine, so its values are previews of what it stores.
-pub fn env_facts(s: &Session, sidecar: Option<&Session>) -> Vec<(String, String)> {
-    let side = |key: &str| -> String {
-        sidecar
-            .and_then(|c| c.entry(key))
-            .map(|e| unquote(&e.preview))
-            .unwrap_or_else(|| "?".into())
-    };
-    let modules = sidecar
-        .and_then(|c| {
-            let e = c.entry("modules")?;
-            Some(c.describer().children(e.value?).len().to_string())
-        })
-        .unwrap_or_else(|| "?".into());
-    let or_q = |v: Option<String>| v.unwrap_or_else(|| "?".into());
-    let python_sidecar = side("python_version");
-    vec![
-        (
-            "sidecar".into(),
-            if sidecar.is_some() { "yes" } else { "no" }.into(),
-        ),
-        (
-            "python (sidecar)".into(),
-            python_sidecar
-                .split_whitespace()
-                .next()
-                .unwrap_or("?")
-                .into(),
-        ),
-        ("python (file)".into(), or_q(s.inferred.python())),
-        ("dill (file)".into(), or_q(s.inferred.dill())),
-        (
-            "numpy (file)".into(),
-            or_q(s.inferred.numpy.map(String::from)),
-        ),
-        ("platform".into(), side("platform")),
-        ("cwd".into(), side("cwd")),
-        ("modules loaded".into(), modules),
-        ("protocol".into(), s.program.protocol.to_string()),
-        ("format".into(), s.format.as_str().to_string()),
-        ("imports".into(), s.inferred.imports.join(", ")),
-    ]
+/// One field of the comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvRow {
+    pub field: &'static str,
+    pub saved: String,
+    pub inferred: String,
+    /// Empty when there is no other side.
+    pub other: String,
+    /// The worst mismatch on this field.
+    pub severity: Option<Verdict>,
 }
 
-/// Two fact lists joined by key.
-pub fn env_rows(left: &[(String, String)], right: &[(String, String)]) -> Vec<EnvRow> {
-    left.iter()
-        .map(|(k, l)| EnvRow {
-            key: k.clone(),
-            left: l.clone(),
-            right: right
-                .iter()
-                .find(|(rk, _)| rk == k)
-                .map(|(_, r)| r.clone())
-                .unwrap_or_else(|| "?".into()),
+fn dash(v: Option<String>) -> String {
+    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "–".into())
+}
+
+/// A list for one cell: its start and a count when long.
+fn list_cell(items: &[String]) -> String {
+    const WIDTH: usize = 28;
+    let all = items.join(", ");
+    if all.chars().count() <= WIDTH {
+        return dash(Some(all));
+    }
+    let mut shown = Vec::new();
+    let mut used = 0;
+    for m in items {
+        if used + m.len() + 2 > WIDTH {
+            break;
+        }
+        used += m.len() + 2;
+        shown.push(m.as_str());
+    }
+    format!("{}, … ({})", shown.join(", "), items.len())
+}
+
+/// The rows of a report: python, platform, dill, numpy, pandas, imports, and
+/// file handles and cwd when there are any.
+pub fn env_rows(r: &EnvReport) -> Vec<EnvRow> {
+    let inf = &r.env.inferred;
+    let saved = r.env.saved.as_ref();
+    let sv = |k: &str| {
+        saved
+            .and_then(|s| s.fields.get(k))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    let (l, o) = match &r.other {
+        Other::Nothing => (None, None),
+        Other::Local(l) => (Some(l.as_ref()), None),
+        Other::Checkpoint(o) => (None, Some(o.as_ref())),
+    };
+    let installed = |v: &Option<String>| v.clone().unwrap_or_else(|| "not installed".into());
+    let mut rows = vec![
+        (
+            "python",
+            dash(
+                saved
+                    .and_then(|s| s.python_version())
+                    .and_then(|v| v.split_whitespace().next())
+                    .map(String::from),
+            ),
+            dash(inf.python.clone()),
+            match (l, o) {
+                (Some(l), _) => l
+                    .version
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or(&l.python)
+                    .to_string(),
+                (_, Some(o)) => dash(o.writer_python()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "platform",
+            dash(sv("platform")),
+            "–".into(),
+            match (l, o) {
+                (Some(l), _) => l.platform.clone(),
+                (_, Some(o)) => dash(
+                    o.saved
+                        .as_ref()
+                        .and_then(|s| s.platform())
+                        .map(String::from),
+                ),
+                _ => String::new(),
+            },
+        ),
+        (
+            "dill",
+            dash(sv("dill_version")),
+            dash(inf.dill.clone()),
+            match (l, o) {
+                (Some(l), _) => installed(&l.dill),
+                (_, Some(o)) => dash(o.inferred.dill.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "numpy",
+            dash(sv("numpy_version")),
+            dash(inf.numpy.clone()),
+            match (l, o) {
+                (Some(l), _) => installed(&l.numpy),
+                (_, Some(o)) => dash(o.inferred.numpy.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "pandas",
+            "–".into(),
+            dash(inf.pandas.clone()),
+            match (l, o) {
+                (Some(l), _) => installed(&l.pandas),
+                (_, Some(o)) => dash(o.inferred.pandas.clone()),
+                _ => String::new(),
+            },
+        ),
+        (
+            "imports",
+            saved.map_or("–".into(), |s| format!("{} loaded", s.modules().len())),
+            list_cell(&inf.imports),
+            match (l, o) {
+                (Some(l), _) => {
+                    let missing: Vec<&str> = inf
+                        .imports
+                        .iter()
+                        .filter(|m| l.has_module(m) == Some(false))
+                        .map(String::as_str)
+                        .collect();
+                    if missing.is_empty() {
+                        format!("{} found", inf.imports.len())
+                    } else {
+                        format!("missing {}", missing.join(", "))
+                    }
+                }
+                (_, Some(o)) => list_cell(&o.inferred.imports),
+                _ => String::new(),
+            },
+        ),
+    ];
+    if !inf.file_handles.is_empty() {
+        let list: Vec<String> = inf
+            .file_handles
+            .iter()
+            .map(|h| format!("{} ({})", h.path, h.mode))
+            .collect();
+        rows.push(("file handles", "–".into(), list.join(", "), String::new()));
+    }
+    let other_cwd = o
+        .and_then(|o| o.saved.as_ref())
+        .and_then(|s| s.cwd())
+        .map(String::from);
+    if sv("cwd").is_some() || other_cwd.is_some() {
+        let other = match o {
+            Some(_) => dash(other_cwd),
+            None => String::new(),
+        };
+        rows.push(("cwd", dash(sv("cwd")), "–".into(), other));
+    }
+    rows.into_iter()
+        .map(|(field, saved, inferred, other)| EnvRow {
+            field,
+            saved,
+            inferred,
+            other,
+            severity: r.worst(field),
         })
         .collect()
-}
-
-fn unquote(preview: &str) -> String {
-    preview
-        .strip_prefix('\'')
-        .and_then(|p| p.strip_suffix('\''))
-        .unwrap_or(preview)
-        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dict(items: &[(&str, i64)]) -> Session {
-        // A protocol-2 dict {name: int}: plain pickles open with their str keys as names.
-        let mut b = vec![0x80, 2, b'}', b'('];
-        for (k, v) in items {
-            b.push(b'X');
-            b.extend((k.len() as u32).to_le_bytes());
-            b.extend(k.as_bytes());
-            b.push(b'J');
-            b.extend((*v as i32).to_le_bytes());
-        }
-        b.extend(b"u.");
-        Session::from_bytes(b)
-    }
+    use crate::session::Session;
 
     #[test]
-    fn diff_sorts_names_into_added_removed_changed() {
-        let a = dict(&[("x", 1), ("gone", 2), ("same", 3)]);
-        let b = dict(&[("x", 5), ("same", 3), ("new", 4)]);
-        let got: Vec<(String, Change)> = diff(&a, &b)
-            .into_iter()
-            .map(|r| (r.name, r.change))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("x".to_string(), Change::Changed),
-                ("gone".to_string(), Change::Removed),
-                ("same".to_string(), Change::Same),
-                ("new".to_string(), Change::Added),
-            ]
-        );
+    fn a_missing_module_marks_the_imports_row_as_failing() {
+        let s = Session::from_bytes(b"\x80\x02cnumpy\nzeros\n.".to_vec());
+        let env = Env::of(std::path::Path::new("/nowhere/x.pkl"), &s);
+        let local = Local {
+            python: "3.11".into(),
+            version: "3.11.7".into(),
+            platform: "linux".into(),
+            dill: Some("0.3.8".into()),
+            found: [("numpy".to_string(), Some(false))].into_iter().collect(),
+            ..Local::default()
+        };
+        let r = EnvReport::against_local(env, local);
+        let rows = env_rows(&r);
+        let imports = rows.iter().find(|r| r.field == "imports").unwrap();
+        assert_eq!(imports.other, "missing numpy");
+        assert_eq!(imports.severity, Some(Verdict::Fail));
+        assert_eq!(r.verdict, Verdict::Fail);
     }
 }

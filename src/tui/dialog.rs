@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::compare::{DiffRow, EnvRow};
+use super::compare::EnvReport;
+use crate::diff::Diff;
 use crate::edit::pattern::{Pattern, preset};
 use crate::session::Session;
 
@@ -13,7 +14,7 @@ pub enum Overlay {
     Help { scroll: usize },
     Filter(FilterDialog),
     Confirm(Confirm),
-    Env(EnvView),
+    Env(Box<EnvView>),
     Diff(DiffView),
 }
 
@@ -164,6 +165,8 @@ pub enum Pending {
     Restore {
         path: PathBuf,
         only: Vec<String>,
+        /// The scan found it dangerous and the user typed "trust".
+        trust: bool,
     },
     Extract {
         source: PathBuf,
@@ -185,14 +188,37 @@ pub struct Confirm {
     pub lines: Vec<Line>,
     pub pending: Pending,
     pub scroll: usize,
+    /// When set, yes takes typing the word `TRUST_WORD`: what is typed so far.
+    pub typed: Option<String>,
 }
 
-/// Two environments side by side.
+/// The word that lets a dangerous checkpoint be restored.
+pub const TRUST_WORD: &str = "trust";
+
+impl Confirm {
+    pub fn new(title: impl Into<String>, lines: Vec<Line>, pending: Pending) -> Confirm {
+        Confirm {
+            title: title.into(),
+            lines,
+            pending,
+            scroll: 0,
+            typed: None,
+        }
+    }
+}
+
+/// A checkpoint's environment: saved, inferred, and the other side.
 #[derive(Debug)]
 pub struct EnvView {
+    pub path: PathBuf,
     pub left: String,
+    /// The other side's name: a checkpoint, a Python command, or empty.
     pub right: String,
-    pub rows: Vec<EnvRow>,
+    pub report: EnvReport,
+    /// The Python being probed, while its answer is on its way.
+    pub probing: Option<String>,
+    /// Why the last probe gave no answer.
+    pub probe_error: Option<String>,
     pub scroll: usize,
 }
 
@@ -201,7 +227,7 @@ pub struct EnvView {
 pub struct DiffView {
     pub left: String,
     pub right: String,
-    pub rows: Vec<DiffRow>,
+    pub diff: Box<Diff>,
     pub scroll: usize,
     /// Show unchanged names too.
     pub all: bool,

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::jobs::Probed;
+use crate::scan::Severity;
 use crate::store::dir::Listed;
 
 /// A file whose size or time changed this recently counts as being written.
@@ -30,6 +31,8 @@ pub struct FileRow {
     pub listed: Listed,
     pub state: FileState,
     pub names: Option<usize>,
+    /// The scan's verdict on what was read.
+    pub scan: Option<Severity>,
     /// Marked as the other side for diff and env compare.
     pub marked: bool,
     /// Size and time the last probe saw, and when (app time) it ran.
@@ -42,6 +45,7 @@ impl FileRow {
             listed,
             state: FileState::Unknown,
             names: None,
+            scan: None,
             marked: false,
             probed: None,
         }
@@ -149,15 +153,20 @@ impl Files {
         row.probed = Some((size, modified, now));
         row.listed.size = size;
         row.listed.modified = modified;
-        let (state, names) = match result {
-            Probed::Complete { names } => (FileState::Ok, Some(names)),
-            Probed::Truncated { names, .. } if moved || recent => (FileState::Writing, Some(names)),
-            Probed::Truncated { names, why } => (FileState::Incomplete(why), Some(names)),
-            Probed::Corrupt(why) => (FileState::Corrupt(why), None),
-            Probed::Unreadable(why) => (FileState::Unreadable(why), None),
+        let (state, names, scan) = match result {
+            Probed::Complete { names, scan } => (FileState::Ok, Some(names), Some(scan)),
+            Probed::Truncated { names, scan, .. } if moved || recent => {
+                (FileState::Writing, Some(names), Some(scan))
+            }
+            Probed::Truncated { names, why, scan } => {
+                (FileState::Incomplete(why), Some(names), Some(scan))
+            }
+            Probed::Corrupt(why) => (FileState::Corrupt(why), None, None),
+            Probed::Unreadable(why) => (FileState::Unreadable(why), None, None),
         };
         row.state = state;
         row.names = names;
+        row.scan = scan;
         row.state == FileState::Writing
     }
 
@@ -204,6 +213,7 @@ mod tests {
         let cut = || Probed::Truncated {
             names: 1,
             why: "no STOP".into(),
+            scan: Severity::Safe,
         };
         let p = Path::new("/d/a.pkl");
         // First sight, old mtime: nothing says it is moving.
@@ -220,12 +230,15 @@ mod tests {
             p,
             30,
             Some(t0),
-            Probed::Complete { names: 3 },
+            Probed::Complete {
+                names: 3,
+                scan: Severity::Dangerous,
+            },
             t0 + Duration::from_secs(66),
         );
         assert_eq!(
-            (f.rows[0].state.clone(), f.rows[0].names),
-            (FileState::Ok, Some(3))
+            (f.rows[0].state.clone(), f.rows[0].names, f.rows[0].scan),
+            (FileState::Ok, Some(3), Some(Severity::Dangerous))
         );
     }
 

@@ -7,7 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use super::compare::{self, DiffRow, EnvRow};
+mod checks;
+
+pub use checks::RestoreCheck;
+
+use super::compare::EnvReport;
+use crate::diff::Diff;
+use crate::scan::{self, Severity};
 use crate::session::Session;
 use crate::store::dir::{self, Listed};
 
@@ -36,17 +42,37 @@ pub enum Command {
         a: PathBuf,
         b: PathBuf,
     },
-    /// Compare environments; `b: None` means the local Python.
+    /// Compare a checkpoint's environment with `against`.
     Env {
         a: PathBuf,
-        b: Option<PathBuf>,
+        against: Against,
     },
-    /// Hand the terminal to Python with the session loaded (the runtime does this).
-    Restore {
+    /// Scan what restoring `only` (all when empty) would load, and check it
+    /// against `python`, before asking.
+    CheckRestore {
         path: PathBuf,
         only: Vec<String>,
         python: Vec<String>,
     },
+    /// Hand the terminal to Python with the session loaded (the runtime does
+    /// this); `trust` lets a dangerous file load.
+    Restore {
+        path: PathBuf,
+        only: Vec<String>,
+        python: Vec<String>,
+        trust: bool,
+    },
+}
+
+/// The other side of an env comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Against {
+    /// Only what is wrong with the checkpoint by itself (no Python runs).
+    Nothing,
+    /// Another checkpoint.
+    Checkpoint(PathBuf),
+    /// This Python, probed with the fixed script.
+    Python(Vec<String>),
 }
 
 /// An edit to write.
@@ -58,6 +84,8 @@ pub struct Write {
     pub to: PathBuf,
     /// Shown in the status line: "filter", "extract", "re-dump".
     pub what: &'static str,
+    /// Backups of `to` to keep after an in-place write; 0 keeps all.
+    pub keep: usize,
 }
 
 /// What a probe found.
@@ -65,11 +93,14 @@ pub struct Write {
 pub enum Probed {
     Complete {
         names: usize,
+        scan: Severity,
     },
     /// No STOP yet: still being written, or cut.
     Truncated {
         names: usize,
         why: String,
+        /// The scan of what was read so far.
+        scan: Severity,
     },
     Corrupt(String),
     Unreadable(String),
@@ -94,7 +125,7 @@ pub enum Event {
     Loaded {
         seq: u64,
         path: PathBuf,
-        result: Result<Arc<Session>, String>,
+        result: Result<(Arc<Session>, Arc<scan::Report>), String>,
     },
     /// The watcher saw these paths change.
     Changed(Vec<PathBuf>),
@@ -110,12 +141,17 @@ pub enum Event {
     Diffed {
         a: PathBuf,
         b: PathBuf,
-        result: Result<Vec<DiffRow>, String>,
+        result: Result<Box<Diff>, String>,
     },
     EnvCompared {
         a: PathBuf,
-        b: Option<PathBuf>,
-        result: Result<Vec<EnvRow>, String>,
+        against: Against,
+        result: Result<Box<EnvReport>, String>,
+    },
+    RestoreChecked {
+        path: PathBuf,
+        only: Vec<String>,
+        result: Result<Box<RestoreCheck>, String>,
     },
     Restored(Result<String, String>),
 }
@@ -156,12 +192,16 @@ pub fn perform(cmd: Command, send: &mut dyn FnMut(Event)) {
             send(Event::Undone { path, result });
         }
         Command::Diff { a, b } => {
-            let result = (|| Ok(compare::diff(&read(&a)?, &read(&b)?)))();
+            let result = (|| Ok(Box::new(crate::diff::diff(&read(&a)?, &read(&b)?))))();
             send(Event::Diffed { a, b, result });
         }
-        Command::Env { a, b } => {
-            let result = env(&a, b.as_deref());
-            send(Event::EnvCompared { a, b, result });
+        Command::Env { a, against } => {
+            let result = checks::env(&a, &against).map(Box::new);
+            send(Event::EnvCompared { a, against, result });
+        }
+        Command::CheckRestore { path, only, python } => {
+            let result = checks::restore(&path, &only, &python).map(Box::new);
+            send(Event::RestoreChecked { path, only, result });
         }
         Command::Restore { .. } => send(Event::Restored(Err(
             "restore needs the terminal; run it from the UI".into(),
@@ -171,7 +211,7 @@ pub fn perform(cmd: Command, send: &mut dyn FnMut(Event)) {
 
 /// Reads a whole file into memory and parses it: watched files may be
 /// rewritten at any moment, and a session in memory never reads the disk again.
-fn read(path: &Path) -> Result<Session, String> {
+pub(crate) fn read(path: &Path) -> Result<Session, String> {
     let bytes = fs::read(path).map_err(|e| format!("{}: {e}", name(path)))?;
     Ok(Session::from_bytes(bytes))
 }
@@ -195,10 +235,12 @@ fn probe(path: &Path) -> Event {
             match &s.program.error {
                 None => Probed::Complete {
                     names: s.entries.len(),
+                    scan: scan::scan(&s).verdict,
                 },
                 Some(e) if e.is_truncation() => Probed::Truncated {
                     names: s.entries.len(),
                     why: e.to_string(),
+                    scan: scan::scan(&s).verdict,
                 },
                 Some(e) => Probed::Corrupt(e.to_string()),
             }
@@ -241,7 +283,9 @@ fn load(path: PathBuf, seq: u64, send: &mut dyn FnMut(Event)) {
                 })
             },
         );
-        Ok(Arc::new(Session::from_program(program)))
+        let session = Session::from_program(program);
+        let report = scan::scan(&session);
+        Ok((Arc::new(session), Arc::new(report)))
     })();
     send(Event::Loaded { seq, path, result });
 }
@@ -264,22 +308,6 @@ fn read_with_progress(
         out.extend_from_slice(&buf[..n]);
         progress(out.len() as u64);
     }
-}
-
-fn env(a: &Path, b: Option<&Path>) -> Result<Vec<EnvRow>, String> {
-    let facts = |p: &Path| -> Result<Vec<(String, String)>, String> {
-        let s = read(p)?;
-        let side = dir::sidecar_of(p).and_then(|c| read(&c).ok());
-        Ok(compare::env_facts(&s, side.as_ref()))
-    };
-    let left = facts(a)?;
-    let Some(b) = b else {
-        return Err(
-            "comparing with the local Python is not available yet; mark another checkpoint (space in the checkpoints pane) to compare with it"
-                .into(),
-        );
-    };
-    Ok(compare::env_rows(&left, &facts(b)?))
 }
 
 fn write(w: &Write) -> Result<String, String> {
@@ -324,6 +352,11 @@ fn write(w: &Write) -> Result<String, String> {
     );
     if written.backup.is_some() {
         msg.push_str("; backup kept, u undoes");
+        match checks::prune_backups(&w.to, w.keep) {
+            Ok(0) => {}
+            Ok(n) => msg.push_str(&format!(" ({n} older pruned)")),
+            Err(e) => msg.push_str(&format!(" (pruning old backups failed: {e})")),
+        }
     }
     Ok(msg)
 }

@@ -1,6 +1,7 @@
 //! Drawing the app: the layout for the terminal's size, then each pane, the
 //! status line and any overlay. No IO and no clock; the app holds the time.
 
+mod compare;
 mod details;
 mod files;
 mod overlay;

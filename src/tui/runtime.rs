@@ -18,27 +18,12 @@ use super::app::App;
 use super::config::Config;
 use super::jobs::{self, Command, Event};
 use super::render::render;
-use crate::session::Session;
 use crate::store::watch;
 
 /// How often time advances when nothing else happens.
 const TICK: Duration = Duration::from_millis(250);
 /// How long to wait for a key while background work is running.
 const BUSY_POLL: Duration = Duration::from_millis(20);
-
-/// The Python run by restore: loads the file named by argv[1] into `__main__`.
-///
-/// `dill.load_module` is dill ≥ 0.3.6; older dill only has `load_session`.
-pub const RESTORE_SNIPPET: &str = "\
-import sys, dill
-_brine_path = sys.argv[1]
-try:
-    dill.load_module(_brine_path)
-except AttributeError:
-    dill.load_session(_brine_path)
-print('brine: restored', _brine_path, '- exit Python to go back to brine')
-del _brine_path
-";
 
 pub fn run(config: Config, config_error: Option<String>, dirs: Vec<PathBuf>) -> io::Result<()> {
     let mouse = config.ui.mouse;
@@ -148,8 +133,13 @@ impl Runtime {
                 Command::Probe(p) => {
                     let _ = self.probes.send(p);
                 }
-                Command::Restore { path, only, python } => {
-                    let result = self.restore(terminal, &path, &only, &python);
+                Command::Restore {
+                    path,
+                    only,
+                    python,
+                    trust,
+                } => {
+                    let result = self.restore(terminal, &path, &only, &python, trust);
                     let more = app.on_event(Event::Restored(result));
                     // Restore never leads to another restore; the rest are jobs.
                     for c in more {
@@ -169,56 +159,38 @@ impl Runtime {
     }
 
     /// Hands the terminal to Python and takes it back when Python exits.
+    ///
+    /// `crate::restore::run` does the work: it extracts marked names, prints
+    /// the env and scan verdicts above Python's prompt, refuses a dangerous
+    /// file unless `trust`, and cleans up its temporary extract.
     fn restore(
         &mut self,
         terminal: &mut DefaultTerminal,
         path: &Path,
         only: &[String],
         python: &[String],
+        trust: bool,
     ) -> Result<String, String> {
-        let (file, temp) = if only.is_empty() {
-            (path.to_path_buf(), None)
-        } else {
-            let t = extract_to_temp(path, only)?;
-            (t.clone(), Some(t))
-        };
-        let Some((program, args)) = python.split_first() else {
-            return Err("no python command configured".into());
-        };
         let mut out = io::stdout();
         let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen);
         let _ = crossterm::terminal::disable_raw_mode();
         let _ = writeln!(
             out,
-            "brine: starting {} with {} loaded",
-            python.join(" "),
-            file.display()
+            "brine: restoring {} into {}",
+            path.display(),
+            python.join(" ")
         );
-        let status = std::process::Command::new(program)
-            .args(args)
-            .arg("-i")
-            .arg("-c")
-            .arg(RESTORE_SNIPPET)
-            .arg(&file)
-            .status();
+        let result = crate::restore::run(path, only, python, false, trust, &mut io::stderr());
         let _ = crossterm::terminal::enable_raw_mode();
         let _ = execute!(out, EnterAlternateScreen);
         if self.mouse {
             let _ = execute!(out, EnableMouseCapture);
         }
         let _ = terminal.clear();
-        if let Some(t) = temp {
-            let _ = std::fs::remove_file(t);
-        }
-        match status {
-            Ok(s) => Ok(format!(
-                "back from {}: exit {}",
-                program,
-                s.code()
-                    .map_or_else(|| "by signal".into(), |c| c.to_string())
-            )),
-            Err(e) => Err(format!("could not start {program}: {e}")),
-        }
+        let shown = python.first().map_or("python", String::as_str);
+        result
+            .map(|code| format!("back from {shown}: exit {code}"))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -244,18 +216,4 @@ fn spawn_prober(tx: Sender<Event>) -> Sender<PathBuf> {
         }
     });
     ptx
-}
-
-/// Writes only `names` of `path` to a temp file, for restoring marked names.
-fn extract_to_temp(path: &Path, names: &[String]) -> Result<PathBuf, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let s = Session::from_bytes(bytes);
-    let keep: Vec<&str> = names.iter().map(String::as_str).collect();
-    let edited = s
-        .dump_only(&keep)
-        .map_err(|e| format!("restoring marked names needs extract: {e}"))?;
-    let to = std::env::temp_dir().join(format!("brine-restore-{}.pkl", std::process::id()));
-    let bytes = edited.to_vec().map_err(|e| e.to_string())?;
-    std::fs::write(&to, &bytes).map_err(|e| format!("{}: {e}", to.display()))?;
-    Ok(to)
 }

@@ -5,70 +5,27 @@ use std::sync::Arc;
 
 use super::{App, Pane};
 use crate::tui::action::Action;
-use crate::tui::dialog::{Confirm, FilterDialog, Line, Overlay, Pending, Target, Tone, sibling};
-use crate::tui::jobs::{Command, Write};
+use crate::tui::dialog::{
+    Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, sibling,
+};
+use crate::tui::jobs::{Against, Command, Write};
 
 impl App {
-    pub(super) fn ask_restore(&mut self) {
+    /// Restore starts with a job: the scan and env check of what would load,
+    /// shown in the dialog that asks (`restore_checked`).
+    pub(super) fn ask_restore(&mut self) -> Vec<Command> {
         let Some(o) = &self.opened else {
             self.info("open a checkpoint first (enter)");
-            return;
+            return Vec::new();
         };
-        let s = &o.session;
         let path = o.path.clone();
         let only: Vec<String> = self.tree.marks.iter().cloned().collect();
-        let mut lines = vec![
-            Line::new(
-                Tone::Plain,
-                format!("file     {}", self.display_name(&path)),
-            ),
-            Line::new(
-                Tone::Plain,
-                if only.is_empty() {
-                    format!("names    all {}", s.entries.len())
-                } else {
-                    format!("names    only {} marked: {}", only.len(), only.join(", "))
-                },
-            ),
-            Line::new(
-                Tone::Plain,
-                format!("python   {}", self.config.python().join(" ")),
-            ),
-            Line::new(
-                Tone::Plain,
-                format!(
-                    "written  by python {} with dill {}",
-                    s.inferred.python().unwrap_or_else(|| "?".into()),
-                    s.inferred.dill().unwrap_or_else(|| "?".into())
-                ),
-            ),
-        ];
-        if !s.inferred.imports.is_empty() {
-            lines.push(Line::new(
-                Tone::Plain,
-                format!("imports  {}", s.inferred.imports.join(", ")),
-            ));
-        }
-        lines.push(Line::new(
-            Tone::Warn,
-            "scan     not available yet: loading runs whatever the file names",
+        let python = self.config.python();
+        self.info(format!(
+            "restore: scanning and checking against {}…",
+            python.join(" ")
         ));
-        if !s.complete() {
-            lines.push(Line::new(
-                Tone::Error,
-                "the file is incomplete: loading it will fail",
-            ));
-        }
-        lines.push(Line::new(
-            Tone::Dim,
-            "env: press e on a marked pair to compare",
-        ));
-        self.overlay = Some(Overlay::Confirm(Confirm {
-            title: "Restore into Python?".into(),
-            lines,
-            pending: Pending::Restore { path, only },
-            scroll: 0,
-        }));
+        vec![Command::CheckRestore { path, only, python }]
     }
 
     pub(super) fn open_filter(&mut self) {
@@ -112,16 +69,15 @@ impl App {
             ),
             Line::new(Tone::Dim, names.join(", ")),
         ];
-        self.overlay = Some(Overlay::Confirm(Confirm {
-            title: "Extract marked names?".into(),
+        self.overlay = Some(Overlay::Confirm(Confirm::new(
+            "Extract marked names?",
             lines,
-            pending: Pending::Extract {
+            Pending::Extract {
                 source: o.path.clone(),
                 names,
                 to,
             },
-            scroll: 0,
-        }));
+        )));
     }
 
     pub(super) fn ask_redump(&mut self) {
@@ -129,46 +85,60 @@ impl App {
             return;
         };
         let backup = "a backup is kept in brine's data dir (u undoes)";
-        self.overlay = Some(Overlay::Confirm(Confirm {
-            title: "Re-dump this checkpoint?".into(),
-            lines: vec![
+        self.overlay = Some(Overlay::Confirm(Confirm::new(
+            "Re-dump this checkpoint?",
+            vec![
                 Line::new(Tone::Plain, format!("rewrite {}", self.display_name(&path))),
                 Line::new(Tone::Plain, "every name kept, written fresh and verified"),
                 Line::new(Tone::Dim, backup),
             ],
-            pending: Pending::Redump { path },
-            scroll: 0,
-        }));
+            Pending::Redump { path },
+        )));
     }
 
     pub(super) fn ask_undo(&mut self) {
         let Some(path) = self.current_path() else {
             return;
         };
-        self.overlay = Some(Overlay::Confirm(Confirm {
-            title: "Undo the last write?".into(),
-            lines: vec![
+        self.overlay = Some(Overlay::Confirm(Confirm::new(
+            "Undo the last write?",
+            vec![
                 Line::new(
                     Tone::Plain,
                     format!("put back the newest backup of {}", self.display_name(&path)),
                 ),
                 Line::new(Tone::Warn, "the current content is replaced"),
             ],
-            pending: Pending::Undo { path },
-            scroll: 0,
-        }));
+            Pending::Undo { path },
+        )));
     }
 
+    /// With a marked checkpoint: its env against this one's. Without: this
+    /// one by itself at once, and the configured Python probed in the background.
     pub(super) fn compare_env(&mut self) -> Vec<Command> {
         let Some(a) = self.current_path() else {
             return Vec::new();
         };
-        let b = self
-            .files
-            .marked_other(Some(&a))
-            .map(|r| r.listed.path.clone());
-        self.info("comparing environments…");
-        vec![Command::Env { a, b }]
+        if let Some(b) = self.files.marked_other(Some(&a)) {
+            let b = b.listed.path.clone();
+            self.info("comparing environments…");
+            return vec![Command::Env {
+                a,
+                against: Against::Checkpoint(b),
+            }];
+        }
+        self.info("reading the environment…");
+        self.env_waiting = Some(a.clone());
+        vec![
+            Command::Env {
+                a: a.clone(),
+                against: Against::Nothing,
+            },
+            Command::Env {
+                a,
+                against: Against::Python(self.config.python()),
+            },
+        ]
     }
 
     pub(super) fn diff(&mut self) -> Vec<Command> {
@@ -200,15 +170,31 @@ impl App {
                 return Vec::new();
             }
             self.overlay = None;
+            self.env_waiting = None;
             return Vec::new();
         }
         let session = self.opened.as_ref().map(|o| Arc::clone(&o.session));
+        let python = self.config.python();
         let Some(overlay) = &mut self.overlay else {
             return Vec::new();
         };
         match overlay {
             Overlay::Help { scroll } => scroll_by(scroll, action),
-            Overlay::Env(v) => scroll_by(&mut v.scroll, action),
+            Overlay::Env(v) => {
+                if action != Action::Toggle {
+                    scroll_by(&mut v.scroll, action);
+                    return Vec::new();
+                }
+                // Tab: (re-)probe the configured Python and compare with it.
+                v.probing = Some(python.join(" "));
+                v.probe_error = None;
+                let a = v.path.clone();
+                self.env_waiting = Some(a.clone());
+                return vec![Command::Env {
+                    a,
+                    against: Against::Python(python),
+                }];
+            }
             Overlay::Diff(v) => {
                 if action == Action::Toggle {
                     v.all = !v.all;
@@ -246,6 +232,7 @@ impl App {
                         keep_only: false,
                         to: f.destination(),
                         what: "filter",
+                        keep: self.config.backup.keep,
                     };
                     self.overlay = None;
                     self.info("filter: writing…");
@@ -253,13 +240,26 @@ impl App {
                 }
                 other => scroll_by(&mut f.scroll, other),
             },
-            Overlay::Confirm(c) => match action {
-                Action::Confirm => {
-                    let pending = c.pending.clone();
+            Overlay::Confirm(c) => match (action, &mut c.typed) {
+                (Action::Input(ch), Some(t)) => t.push(ch),
+                (Action::Backspace, Some(t)) => {
+                    t.pop();
+                }
+                (Action::Confirm, Some(t)) if t.trim() != TRUST_WORD => {
+                    self.error(format!(
+                        "type {TRUST_WORD} to restore anyway, or esc to leave it"
+                    ));
+                }
+                (Action::Confirm, typed) => {
+                    let trusted = typed.is_some();
+                    let mut pending = c.pending.clone();
+                    if let Pending::Restore { trust, .. } = &mut pending {
+                        *trust = trusted;
+                    }
                     self.overlay = None;
                     return self.confirmed(pending);
                 }
-                other => scroll_by(&mut c.scroll, other),
+                (other, _) => scroll_by(&mut c.scroll, other),
             },
         }
         Vec::new()
@@ -267,12 +267,13 @@ impl App {
 
     fn confirmed(&mut self, pending: Pending) -> Vec<Command> {
         match pending {
-            Pending::Restore { path, only } => {
+            Pending::Restore { path, only, trust } => {
                 self.info("restoring…");
                 vec![Command::Restore {
                     path,
                     only,
                     python: self.config.python(),
+                    trust,
                 }]
             }
             Pending::Extract { source, names, to } => {
@@ -283,6 +284,7 @@ impl App {
                     keep_only: true,
                     to,
                     what: "extract",
+                    keep: self.config.backup.keep,
                 })]
             }
             Pending::Redump { path } => {
@@ -293,6 +295,7 @@ impl App {
                     keep_only: false,
                     to: path,
                     what: "re-dump",
+                    keep: self.config.backup.keep,
                 })]
             }
             Pending::Undo { path } => {

@@ -1,7 +1,7 @@
 //! Results of disk work coming back into the app.
 
 use super::App;
-use crate::tui::dialog::{DiffView, EnvView, Overlay};
+use crate::tui::dialog::{DiffView, Overlay};
 use crate::tui::files::FileState;
 use crate::tui::jobs::{Command, Event, Probed};
 
@@ -76,7 +76,7 @@ impl App {
                 }
                 self.loading = None;
                 match result {
-                    Ok(session) => {
+                    Ok((session, scan)) => {
                         let same = self.opened.as_ref().is_some_and(|o| o.path == path);
                         if !same {
                             self.tree.reset();
@@ -84,8 +84,13 @@ impl App {
                         }
                         if let Some(i) = self.files.index_of(&path) {
                             self.files.rows[i].names = Some(session.entries.len());
+                            self.files.rows[i].scan = Some(scan.verdict);
                         }
-                        self.opened = Some(super::Opened { path, session });
+                        self.opened = Some(super::Opened {
+                            path,
+                            session,
+                            scan,
+                        });
                         self.rebuild();
                     }
                     Err(e) => self.error(format!("{}: {e}", self.display_name(&path))),
@@ -108,12 +113,12 @@ impl App {
             }
             Event::Diffed { a, b, result } => {
                 match result {
-                    Ok(rows) => {
+                    Ok(diff) => {
                         self.message = None;
                         self.overlay = Some(Overlay::Diff(DiffView {
                             left: self.display_name(&a),
                             right: self.display_name(&b),
-                            rows,
+                            diff,
                             scroll: 0,
                             all: false,
                         }));
@@ -122,20 +127,14 @@ impl App {
                 }
                 Vec::new()
             }
-            Event::EnvCompared { a, b, result } => {
+            Event::EnvCompared { a, against, result } => {
+                self.env_compared(a, against, result);
+                Vec::new()
+            }
+            Event::RestoreChecked { path, only, result } => {
                 match result {
-                    Ok(rows) => {
-                        self.message = None;
-                        self.overlay = Some(Overlay::Env(EnvView {
-                            left: self.display_name(&a),
-                            right: b
-                                .map(|b| self.display_name(&b))
-                                .unwrap_or_else(|| "local python".into()),
-                            rows,
-                            scroll: 0,
-                        }));
-                    }
-                    Err(e) => self.error(format!("env: {e}")),
+                    Ok(check) => self.restore_checked(path, only, &check),
+                    Err(e) => self.error(format!("restore: {e}")),
                 }
                 Vec::new()
             }

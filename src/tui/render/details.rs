@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{age, pane_block};
+use crate::scan::{self, Severity};
 use crate::tui::app::{App, Pane};
 use crate::tui::config::Theme;
 use crate::tui::files::FileState;
@@ -52,6 +53,103 @@ fn heading<'a>(t: &Theme, s: impl Into<String>) -> Line<'a> {
     ))
 }
 
+fn severity_color(t: &Theme, s: Severity) -> ratatui::style::Color {
+    match s {
+        Severity::Safe => t.ok,
+        Severity::Notice => t.warn,
+        Severity::Dangerous => t.error,
+    }
+}
+
+fn scan_line(t: &Theme, v: Severity, rest: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{:<9}", "scan"), Style::default().fg(t.dim)),
+        Span::styled(
+            v.as_str(),
+            Style::default()
+                .fg(severity_color(t, v))
+                .add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(rest, Style::default().fg(t.dim)),
+    ])
+}
+
+/// Findings listed under a scan line.
+const FINDINGS: usize = 8;
+
+fn finding_lines<'a>(
+    t: &Theme,
+    findings: impl Iterator<Item = &'a scan::Finding>,
+    holder: bool,
+) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    let mut more = 0;
+    for f in findings.filter(|f| f.severity != Severity::Safe) {
+        if out.len() == FINDINGS {
+            more += 1;
+            continue;
+        }
+        let who = if holder {
+            format!("{}: ", f.holder())
+        } else {
+            String::new()
+        };
+        let times = if f.count > 1 {
+            format!(" (×{})", f.count)
+        } else {
+            String::new()
+        };
+        out.push(Line::styled(
+            format!("  {who}{}{times}", f.what),
+            Style::default().fg(severity_color(t, f.severity)),
+        ));
+    }
+    if more > 0 {
+        out.push(Line::styled(
+            format!("  … {more} more (brine scan lists them)"),
+            Style::default().fg(t.dim),
+        ));
+    }
+    out
+}
+
+/// The scan of one name: its verdict, and what loading it would do.
+fn entry_scan(t: &Theme, report: &scan::Report, name: &str, inside: bool) -> Vec<Line<'static>> {
+    let v = report.verdict_of(name);
+    let rest = if inside && v != Severity::Safe {
+        format!(" (for all of {name})")
+    } else {
+        String::new()
+    };
+    let mut out = vec![scan_line(t, v, rest)];
+    out.extend(finding_lines(
+        t,
+        report
+            .findings
+            .iter()
+            .filter(|f| f.variable.as_deref() == Some(name)),
+        false,
+    ));
+    out
+}
+
+/// The scan of a whole file.
+fn file_scan(t: &Theme, report: &scan::Report) -> Vec<Line<'static>> {
+    let n = report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Safe)
+        .count();
+    let rest = match (n, report.complete) {
+        (0, true) => String::new(),
+        (0, false) => " (of what was read)".into(),
+        (n, _) => format!(" ({n} findings)"),
+    };
+    let mut out = vec![scan_line(t, report.verdict, rest)];
+    out.extend(finding_lines(t, report.findings.iter(), true));
+    out
+}
+
 fn value_lines(app: &App) -> Vec<Line<'static>> {
     let t = app.theme;
     let (Some(o), Some(r)) = (&app.opened, app.tree.selected()) else {
@@ -87,7 +185,9 @@ fn value_lines(app: &App) -> Vec<Line<'static>> {
             ));
         }
     }
-    out.push(kv(&t, "scan", "not available yet"));
+    if let Some(e) = entry {
+        out.extend(entry_scan(&t, &o.scan, &e.name, r.depth > 0));
+    }
     let Some(node) = r.node else {
         out.push(Line::raw(""));
         out.push(Line::raw(r.preview.clone()));
@@ -169,7 +269,12 @@ fn file_lines(app: &App) -> Vec<Line<'static>> {
             None => "no sidecar".to_string(),
         },
     ));
-    out.push(kv(&t, "scan", "not available yet"));
+    let opened = app.opened.as_ref().filter(|o| &o.path == path);
+    match (opened, r.scan) {
+        (Some(o), _) => out.extend(file_scan(&t, &o.scan)),
+        (None, Some(v)) => out.push(scan_line(&t, v, String::new())),
+        (None, None) => out.push(kv(&t, "scan", "not read yet")),
+    }
     if r.marked {
         out.push(kv(&t, "marked", "yes (d diffs, e compares env with it)"));
     }

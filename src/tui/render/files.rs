@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{age, clip, fit, fit_right, pane_block, scroll_into_view};
+use crate::scan::Severity;
 use crate::tui::app::{App, Pane};
 use crate::tui::files::{FileRow, FileState};
 use crate::tui::human_size as human;
@@ -105,12 +106,16 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The one-character mark: env sidecar, writing, incomplete, corrupt.
+/// The one-character mark: writing, corrupt, dangerous, incomplete, env sidecar.
 fn flag(r: &FileRow, t: &crate::tui::config::Theme) -> (&'static str, Style) {
     match r.state {
         FileState::Writing => ("…", Style::default().fg(t.warn)),
-        FileState::Incomplete(_) => ("!", Style::default().fg(t.warn)),
         FileState::Corrupt(_) | FileState::Unreadable(_) => ("✗", Style::default().fg(t.error)),
+        _ if r.scan == Some(Severity::Dangerous) => (
+            "⚠",
+            Style::default().fg(t.error).add_modifier(Modifier::BOLD),
+        ),
+        FileState::Incomplete(_) => ("!", Style::default().fg(t.warn)),
         _ if r.listed.sidecar.is_some() => ("e", Style::default().fg(t.ok)),
         _ => (" ", Style::default()),
     }

@@ -6,12 +6,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::{clip, fit, fit_right, short_type};
+use super::{compare, fit, fit_right};
 use crate::tui::action::BINDABLE;
 use crate::tui::app::App;
-use crate::tui::compare::Change;
 use crate::tui::config::Theme;
-use crate::tui::dialog::{Confirm, DiffView, EnvView, FilterDialog, Overlay, Target, Tone};
+use crate::tui::dialog::{Confirm, FilterDialog, Overlay, TRUST_WORD, Target, Tone};
 use crate::tui::human_size;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -28,13 +27,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Overlay::Confirm(c) => (format!(" {} ", c.title), confirm(&t, c), c.scroll, false),
         Overlay::Env(v) => (
             " compare env ".to_string(),
-            env(&t, v, area.width),
+            compare::env(&t, v, wide_inner(area), &app.config.python().join(" ")),
             v.scroll,
             true,
         ),
         Overlay::Diff(v) => (
             " diff ".to_string(),
-            diff(&t, v, area.width),
+            compare::diff(&t, v, wide_inner(area)),
             v.scroll,
             true,
         ),
@@ -75,6 +74,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .scroll((scroll, 0)),
         inner,
     );
+}
+
+/// The width inside a wide overlay's box.
+fn wide_inner(area: Rect) -> usize {
+    (area.width * 9 / 10).saturating_sub(2) as usize
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -206,118 +210,14 @@ fn confirm(t: &Theme, c: &Confirm) -> Vec<Line<'static>> {
         .map(|l| Line::styled(l.text.clone(), tone(t, l.tone)))
         .collect();
     out.push(Line::raw(""));
-    out.push(Line::styled(
-        "enter/y: yes · esc/n: no",
-        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-    ));
-    out
-}
-
-fn env(t: &Theme, v: &EnvView, width: u16) -> Vec<Line<'static>> {
-    let inner = (width * 9 / 10).saturating_sub(2) as usize;
-    let key_w = 17;
-    let side = inner.saturating_sub(key_w + 3) / 2;
-    let mismatches = v.rows.iter().filter(|r| r.mismatch()).count();
-    let mut out = vec![Line::styled(
-        format!(
-            "{}{} {}",
-            fit("", key_w + 2),
-            fit(&v.left, side),
-            fit(&v.right, side)
-        ),
-        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-    )];
-    for r in &v.rows {
-        let bad = r.mismatch();
-        let style = if bad {
-            Style::default().fg(t.changed).add_modifier(Modifier::BOLD)
-        } else {
-            Style::default().fg(t.text)
-        };
-        out.push(Line::from(vec![
-            Span::styled(if bad { "≠ " } else { "  " }, style),
-            Span::styled(fit(&r.key, key_w), Style::default().fg(t.dim)),
-            Span::styled(fit(&r.left, side), style),
-            Span::raw(" "),
-            Span::styled(clip(&r.right, side), style),
-        ]));
-    }
-    out.push(Line::raw(""));
-    out.push(Line::styled(
-        if mismatches == 0 {
-            "no mismatches".to_string()
-        } else {
-            format!("{mismatches} mismatches")
-        },
-        Style::default().fg(if mismatches == 0 { t.ok } else { t.changed }),
-    ));
-    out
-}
-
-fn diff(t: &Theme, v: &DiffView, width: u16) -> Vec<Line<'static>> {
-    let inner = (width * 9 / 10).saturating_sub(2) as usize;
-    let count = |c: Change| v.rows.iter().filter(|r| r.change == c).count();
-    let mut out = vec![
-        Line::styled(
-            format!("{}  →  {}", v.left, v.right),
-            Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
-        ),
-        Line::from(vec![
-            Span::styled(
-                format!("+{} added  ", count(Change::Added)),
-                Style::default().fg(t.added),
-            ),
-            Span::styled(
-                format!("-{} removed  ", count(Change::Removed)),
-                Style::default().fg(t.removed),
-            ),
-            Span::styled(
-                format!("~{} changed  ", count(Change::Changed)),
-                Style::default().fg(t.changed),
-            ),
-            Span::styled(
-                format!("{} same", count(Change::Same)),
-                Style::default().fg(t.dim),
-            ),
-        ]),
-    ];
-    let name_w = 22.min(inner / 3);
-    let type_w = 14;
-    for r in v.rows.iter().filter(|r| v.all || r.change != Change::Same) {
-        let (mark, color) = match r.change {
-            Change::Added => ("+", t.added),
-            Change::Removed => ("-", t.removed),
-            Change::Changed => ("~", t.changed),
-            Change::Same => (" ", t.dim),
-        };
-        let size = match (r.before, r.after) {
-            (Some(a), Some(b)) if a != b => {
-                let d = b as i64 - a as i64;
-                format!("{} → {} ({d:+})", human_size(a), human_size(b))
-            }
-            (_, Some(b)) => human_size(b),
-            (Some(a), None) => human_size(a),
-            (None, None) => String::new(),
-        };
-        let ty = short_type(r.ty.rsplit(" → ").next().unwrap_or(&r.ty));
-        let rest = inner.saturating_sub(2 + name_w + 1 + type_w + 1);
-        out.push(Line::from(vec![
-            Span::styled(
-                format!("{mark} "),
-                Style::default().fg(color).add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(fit(&r.name, name_w), Style::default().fg(color)),
-            Span::raw(" "),
-            Span::styled(fit(ty, type_w), Style::default().fg(t.ty)),
-            Span::raw(" "),
-            Span::styled(clip(&size, rest), Style::default().fg(t.size)),
-        ]));
-    }
-    if v.rows.iter().all(|r| r.change == Change::Same) {
-        out.push(Line::styled(
-            "no differences in names",
-            Style::default().fg(t.ok),
-        ));
+    let bold = Style::default().fg(t.accent).add_modifier(Modifier::BOLD);
+    match &c.typed {
+        None => out.push(Line::styled("enter/y: yes · esc/n: no", bold)),
+        Some(typed) => out.push(Line::from(vec![
+            Span::styled(format!("type {TRUST_WORD}: "), bold),
+            Span::styled(format!("{typed}▏"), Style::default().fg(t.error)),
+            Span::styled(" · enter: restore · esc: no", Style::default().fg(t.dim)),
+        ])),
     }
     out
 }

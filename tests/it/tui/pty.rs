@@ -227,22 +227,40 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
     tui.send("\r");
     tui.wait_for("__name__");
     tui.send("R");
-    tui.wait_for("Restore into Python?");
+    // The dialog waits for the scan and the env check of what would load.
+    let s = tui.wait_for("Restore into Python?");
+    assert!(s.contains("scan     safe"), "{s}");
+    assert!(s.contains("env      unknown"), "{s}");
     tui.send("y");
     let s = tui.wait_for("exit 7");
     // Back in the UI, fully redrawn.
     assert!(s.contains("checkpoint_helper"), "{s}");
+    // The last run is the restore itself (the env probes ran before it): the
+    // snippet from `crate::restore` loads the checkpoint by its path.
     let args = std::fs::read_to_string(&record).unwrap();
     let args: Vec<&str> = args.lines().collect();
     assert_eq!(args[0], "-i");
     assert_eq!(args[1], "-c");
-    assert!(
-        args.iter().any(|a| a.contains("dill.load_module(")),
-        "{args:?}"
-    );
-    assert!(
-        args.last().unwrap().ends_with("checkpoint_analysis.pkl"),
-        "{args:?}"
-    );
+    let code = args[2..].join("\n");
+    assert!(code.contains("load_module("), "{args:?}");
+    assert!(code.contains("checkpoint_analysis.pkl"), "{args:?}");
+    tui.quit();
+}
+
+#[test]
+fn diff_with_a_marked_checkpoint_shows_changes_and_their_items() {
+    let (tmp, dir) = sample_dir(SAMPLES);
+    let tui = Tui::start(&dir, tmp.path(), None);
+    tui.wait_for("checkpoint_helper");
+    // Mark the last checkpoint, open the first, diff them.
+    tui.send("G ");
+    tui.send("g\r");
+    tui.wait_for("__name__");
+    tui.send("d");
+    let s = tui.wait_for(" diff ");
+    assert!(s.contains("added") && s.contains("removed"), "{s}");
+    assert!(s.contains("size "), "{s}");
+    tui.send("\x1b");
+    tui.wait("the diff closed", |s| !s.contains(" diff "));
     tui.quit();
 }
