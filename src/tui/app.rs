@@ -71,6 +71,14 @@ pub struct Areas {
     pub details: Rect,
 }
 
+/// An env comparison whose probed Python has not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvWait {
+    pub path: PathBuf,
+    /// The probe failed before the view opened: shown when it does.
+    pub failed: Option<String>,
+}
+
 /// Everything the screen shows.
 pub struct App {
     pub config: Config,
@@ -90,8 +98,8 @@ pub struct App {
     pub now: SystemTime,
     pub quit: bool,
     pub areas: Areas,
-    /// The checkpoint whose env view waits for a probed Python.
-    pub env_waiting: Option<PathBuf>,
+    /// An env view waiting for a probed Python.
+    pub env_waiting: Option<EnvWait>,
     seq: u64,
 }
 

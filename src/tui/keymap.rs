@@ -121,7 +121,8 @@ impl Keymap {
                     KeyCode::Esc => Some(Action::Cancel),
                     KeyCode::Enter | KeyCode::Char('y') if confirm => Some(Action::Confirm),
                     KeyCode::Char('n') if confirm => Some(Action::Cancel),
-                    KeyCode::Tab | KeyCode::BackTab if confirm => Some(Action::Toggle),
+                    // Tab switches a dialog's option, or what an env or diff view shows.
+                    KeyCode::Tab | KeyCode::BackTab => Some(Action::Toggle),
                     _ => match self.bound(k) {
                         Some(Action::Quit | Action::Help) => Some(Action::Cancel),
                         Some(

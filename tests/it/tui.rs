@@ -288,3 +288,116 @@ fn small_terminals_show_only_the_focused_pane() {
     let t = screen(&mut app, 40, 10);
     insta::assert_snapshot!("small_40x10", t.backend());
 }
+
+fn app_with_python(dir: &Path, python: &str) -> App {
+    let now = written() + Duration::from_secs(3600);
+    let mut config = Config::defaults();
+    config.restore.python = python.to_string();
+    let (mut app, cmds) = App::new(config, vec![dir.to_path_buf()], now);
+    settle(&mut app, cmds);
+    app
+}
+
+/// A stand-in Python that answers the env probe with a fixed, old environment.
+#[cfg(unix)]
+fn old_python(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join("oldpython");
+    let answer = r#"{"version": "3.11.7 (main)", "python": "3.11", "platform": "linux", "executable": "/opt/old/bin/python", "implementation": "cpython", "packages": {"dill": "0.3.5.1", "numpy": "1.26.4", "pandas": null}, "found": {"dill": true, "numpy": true, "pandas": false}}"#;
+    fs::write(&p, format!("#!/bin/sh\necho '{answer}'\n")).unwrap();
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+    p
+}
+
+#[cfg(unix)]
+#[test]
+fn env_against_the_local_python_shows_each_mismatch_with_its_consequence() {
+    let (tmp, dir) = sample_dir(ALL);
+    let py = old_python(tmp.path());
+    let mut app = app_with_python(&dir, &py.display().to_string());
+    apply(&mut app, &[Action::Expand, Action::Env]);
+    let t = screen(&mut app, 120, 30);
+    let s = text(&t);
+    assert!(s.contains("LOCAL"), "{s}");
+    assert!(s.contains("module `pandas` not found here"), "{s}");
+    assert!(s.contains("verdict fail"), "{s}");
+    assert!(!s.contains("probing"), "{s}");
+    // The stand-in lives in a temp dir: keep its name, padded to keep the box straight.
+    let long = py.display().to_string();
+    let shown = s.replace(
+        &long,
+        &format!("{:<1$}", "<tmp>/oldpython", long.chars().count()),
+    );
+    insta::assert_snapshot!("env_local", shown);
+}
+
+#[test]
+fn env_with_a_python_that_cannot_run_still_shows_the_checkpoint_by_itself() {
+    let (_tmp, dir) = sample_dir(ALL);
+    let mut app = app_with_python(&dir, "brine-no-such-python");
+    apply(&mut app, &[Action::Expand, Action::Env]);
+    let s = text(&screen(&mut app, 100, 30));
+    assert!(s.contains("compare env"), "{s}");
+    assert!(s.contains("cannot run `brine-no-such-python`"), "{s}");
+    assert!(s.contains("verdict ok"), "{s}");
+    assert!(app.env_waiting.is_none());
+}
+
+#[test]
+fn restoring_a_dangerous_file_shows_the_scan_and_takes_typing_trust() {
+    let (_tmp, dir) = sample_dir(&["checkpoint_helpers.pkl"]);
+    fs::write(dir.join("evil.pkl"), b"cos\nsystem\n(S'echo hi'\ntR.").unwrap();
+    fs::File::options()
+        .write(true)
+        .open(dir.join("evil.pkl"))
+        .unwrap()
+        .set_modified(written())
+        .unwrap();
+    let mut app = app_with_python(&dir, "brine-no-such-python");
+    let i = app
+        .files
+        .rows
+        .iter()
+        .position(|r| r.listed.path.ends_with("evil.pkl"))
+        .unwrap();
+    assert_eq!(
+        app.files.rows[i].scan,
+        Some(brine::scan::Severity::Dangerous)
+    );
+    app.files.selected = i;
+    apply(&mut app, &[Action::Expand, Action::Restore]);
+    let t = screen(&mut app, 100, 30);
+    let s = text(&t);
+    assert!(s.contains("⚠"), "the checkpoint list marks it: {s}");
+    assert!(s.contains("scan     dangerous"), "{s}");
+    assert!(s.contains("os.system"), "{s}");
+    insta::assert_snapshot!("restore_dangerous", t.backend());
+    // y is just a letter here, and enter without the word does nothing.
+    assert!(app.update(Action::Input('y')).is_empty());
+    assert!(app.update(Action::Confirm).is_empty());
+    assert!(app.overlay.is_some());
+    app.update(Action::Backspace);
+    for c in "trust".chars() {
+        app.update(Action::Input(c));
+    }
+    let cmds = app.update(Action::Confirm);
+    assert!(
+        matches!(&cmds[..], [Command::Restore { trust: true, .. }]),
+        "{cmds:?}"
+    );
+}
+
+#[test]
+fn restoring_a_safe_file_asks_a_plain_yes_with_the_verdicts() {
+    let (_tmp, dir) = sample_dir(ALL);
+    let mut app = app_with_python(&dir, "brine-no-such-python");
+    apply(&mut app, &[Action::Expand, Action::Restore]);
+    let s = text(&screen(&mut app, 100, 30));
+    assert!(s.contains("scan     safe"), "{s}");
+    assert!(s.contains("env      unknown"), "{s}");
+    let cmds = app.update(Action::Confirm);
+    assert!(
+        matches!(&cmds[..], [Command::Restore { trust: false, .. }]),
+        "{cmds:?}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{App, Pane};
+use super::{App, EnvWait, Pane};
 use crate::tui::action::Action;
 use crate::tui::dialog::{
     Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, sibling,
@@ -128,7 +128,10 @@ impl App {
             }];
         }
         self.info("reading the environment…");
-        self.env_waiting = Some(a.clone());
+        self.env_waiting = Some(EnvWait {
+            path: a.clone(),
+            failed: None,
+        });
         vec![
             Command::Env {
                 a: a.clone(),
@@ -189,7 +192,10 @@ impl App {
                 v.probing = Some(python.join(" "));
                 v.probe_error = None;
                 let a = v.path.clone();
-                self.env_waiting = Some(a.clone());
+                self.env_waiting = Some(EnvWait {
+                    path: a.clone(),
+                    failed: None,
+                });
                 return vec![Command::Env {
                     a,
                     against: Against::Python(python),

@@ -31,6 +31,9 @@ fn severity_tone(s: Severity) -> Tone {
 }
 
 impl App {
+    /// Shows an env report. The quick look (`Against::Nothing`) and the
+    /// probed Python race each other: whichever comes first opens the view,
+    /// and the quick look never replaces a probed answer.
     pub(super) fn env_compared(
         &mut self,
         a: PathBuf,
@@ -38,11 +41,34 @@ impl App {
         result: Result<Box<EnvReport>, String>,
     ) {
         let probed = matches!(against, Against::Python(_));
-        let waiting = self.env_waiting.as_ref() == Some(&a);
+        let waiting = self.env_waiting.as_ref().is_some_and(|w| w.path == a);
         if probed && !waiting {
             // The view was closed (or moved on) before the Python answered.
             return;
         }
+        let shown = matches!(&self.overlay, Some(Overlay::Env(v)) if v.path == a);
+        let report = match result {
+            Ok(r) => *r,
+            Err(e) => {
+                self.error(format!("env: {e}"));
+                if !probed {
+                    return;
+                }
+                match &mut self.overlay {
+                    Some(Overlay::Env(v)) if shown => {
+                        v.probing = None;
+                        v.probe_error = Some(e);
+                        self.env_waiting = None;
+                    }
+                    _ => {
+                        if let Some(w) = &mut self.env_waiting {
+                            w.failed = Some(e);
+                        }
+                    }
+                }
+                return;
+            }
+        };
         if probed {
             self.env_waiting = None;
         }
@@ -51,24 +77,10 @@ impl App {
             Against::Checkpoint(b) => self.display_name(b),
             Against::Python(cmd) => cmd.join(" "),
         };
-        let report = match result {
-            Ok(r) => *r,
-            Err(e) => {
-                if let Some(Overlay::Env(v)) = &mut self.overlay
-                    && v.path == a
-                    && probed
-                {
-                    v.probing = None;
-                    v.probe_error = Some(e.clone());
-                }
-                self.error(format!("env: {e}"));
-                return;
-            }
-        };
+        self.message = None;
         if let Some(Overlay::Env(v)) = &mut self.overlay
-            && v.path == a
+            && shown
         {
-            // The quick look never replaces a probed answer that came first.
             if against == Against::Nothing && !matches!(v.report.other, Other::Nothing) {
                 return;
             }
@@ -78,20 +90,26 @@ impl App {
                 v.probe_error = None;
                 v.right = right;
             }
-            self.message = None;
             return;
         }
-        let probing =
-            (against == Against::Nothing && waiting).then(|| self.config.python().join(" "));
-        let right = probing.clone().unwrap_or(right);
-        self.message = None;
+        let (mut probing, mut probe_error) = (None, None);
+        if against == Against::Nothing && waiting {
+            let failed = self.env_waiting.as_mut().and_then(|w| w.failed.take());
+            match failed {
+                Some(e) => {
+                    probe_error = Some(e);
+                    self.env_waiting = None;
+                }
+                None => probing = Some(self.config.python().join(" ")),
+            }
+        }
         self.overlay = Some(Overlay::Env(Box::new(EnvView {
             left: self.display_name(&a),
             path: a,
-            right,
+            right: probing.clone().unwrap_or(right),
             report,
             probing,
-            probe_error: None,
+            probe_error,
             scroll: 0,
         })));
     }
@@ -130,6 +148,7 @@ impl App {
             severity_tone(scan.verdict),
             match shown.len() {
                 0 => format!("scan     {}", scan.verdict),
+                1 => format!("scan     {} (1 finding)", scan.verdict),
                 n => format!("scan     {} ({n} findings)", scan.verdict),
             },
         ));

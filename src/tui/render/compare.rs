@@ -28,15 +28,24 @@ fn verdict_mark(v: Option<Verdict>) -> &'static str {
     }
 }
 
+/// `/opt/venv/bin/python3 -X dev` → `python3 -X dev`, for a column head.
+fn short_command(cmd: &[String]) -> String {
+    let mut words: Vec<&str> = cmd.iter().map(String::as_str).collect();
+    if let Some(first) = words.first_mut() {
+        *first = first.rsplit('/').next().unwrap_or(first);
+    }
+    words.join(" ")
+}
+
 /// `inner` is the width inside the box.
 pub fn env(t: &Theme, v: &EnvView, inner: usize, python: &str) -> Vec<Line<'static>> {
     let r = &v.report;
     let bold = |c: Color| Style::default().fg(c).add_modifier(Modifier::BOLD);
     let dim = Style::default().fg(t.dim);
     let (other_head, has_other) = match (&r.other, &v.probing) {
-        (Other::Local(_), _) => (format!("LOCAL {}", v.right), true),
+        (Other::Local(l), _) => (format!("LOCAL {}", short_command(&l.command)), true),
         (Other::Checkpoint(_), _) => (format!("OTHER {}", v.right), true),
-        (Other::Nothing, Some(p)) => (format!("LOCAL {p}"), true),
+        (Other::Nothing, Some(_)) => ("LOCAL (probing)".to_string(), true),
         (Other::Nothing, None) => (String::new(), false),
     };
     let field_w = 13;

@@ -143,6 +143,7 @@ fn file_scan(t: &Theme, report: &scan::Report) -> Vec<Line<'static>> {
     let rest = match (n, report.complete) {
         (0, true) => String::new(),
         (0, false) => " (of what was read)".into(),
+        (1, _) => " (1 finding)".into(),
         (n, _) => format!(" ({n} findings)"),
     };
     let mut out = vec![scan_line(t, report.verdict, rest)];

@@ -76,7 +76,19 @@ fn hints(app: &App) -> String {
             "enter review".into(),
             "esc cancel".into(),
         ],
+        (Some(Overlay::Confirm(c)), _) if c.typed.is_some() => vec![
+            format!(
+                "type {} + enter: restore anyway",
+                crate::tui::dialog::TRUST_WORD
+            ),
+            "esc no".into(),
+        ],
         (Some(Overlay::Confirm(_)), _) => vec!["enter/y yes".into(), "esc/n no".into()],
+        (Some(Overlay::Env(_)), _) => vec![
+            "tab probe python".into(),
+            format!("{}/{} scroll", k("down"), k("up")),
+            "esc close".into(),
+        ],
         (Some(Overlay::Diff(_)), _) => vec![
             "tab show unchanged".into(),
             format!("{}/{} scroll", k("down"), k("up")),
