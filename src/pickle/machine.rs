@@ -105,7 +105,7 @@ pub fn for_each_op(
         let left = total.saturating_sub(offset);
         if let Short::Payload { header, len } = short
             && len >= limits.skip_payload
-            && header + len <= left
+            && header.saturating_add(len) <= left
         {
             // Leave a large payload in the file: record where it is and skip it.
             let head = buf[pos..pos + header as usize].to_vec();
@@ -123,7 +123,7 @@ pub fn for_each_op(
         }
         let need = match short {
             Short::Need(n) => n,
-            Short::Payload { header, len } => header + len,
+            Short::Payload { header, len } => header.saturating_add(len),
         };
         if need > left {
             return Err(truncated(offset, short, left));
@@ -181,7 +181,7 @@ fn unreachable_payload(offset: u64) -> Result<(Op<'static>, ()), Error> {
 fn truncated(offset: u64, short: Short, left: u64) -> Error {
     let need = match short {
         Short::Need(n) => n,
-        Short::Payload { header, len } => header + len,
+        Short::Payload { header, len } => header.saturating_add(len),
     };
     if left == 0 {
         return Error::new(offset, ErrorKind::NoStop);

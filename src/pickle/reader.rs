@@ -177,7 +177,7 @@ impl<'a> Iterator for Ops<'a> {
                 self.stopped = true;
                 let needed = match short {
                     Short::Need(n) => n,
-                    Short::Payload { header, len } => header + len,
+                    Short::Payload { header, len } => header.saturating_add(len),
                 } - (self.data.len() - self.pos) as u64;
                 Some(Err(Error::new(offset, ErrorKind::Truncated { needed })))
             }

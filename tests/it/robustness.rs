@@ -216,3 +216,10 @@ proptest! {
         let _ = Session::from_bytes(b);
     }
 }
+
+/// Found by cargo fuzz: a BINUNICODE8 claiming 2^64-1 bytes overflowed the length sum.
+#[test]
+fn fuzz_crash_huge_counted_length_does_not_overflow() {
+    let p = parse_bytes(vec![0x89, 0x8d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    assert!(p.error.unwrap().is_truncation());
+}
