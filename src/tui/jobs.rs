@@ -170,7 +170,8 @@ pub fn perform(cmd: Command, send: &mut dyn FnMut(Event)) {
             let out = paths
                 .into_iter()
                 .map(|p| {
-                    let l = dir::stat(&p);
+                    // `dir::stat` does not tell sidecars apart; `dir::list` does.
+                    let l = dir::stat(&p).filter(|_| !dir::is_sidecar(&p));
                     (p, l)
                 })
                 .collect();
