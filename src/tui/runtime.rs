@@ -181,6 +181,15 @@ impl Runtime {
             python.join(" ")
         );
         let result = crate::restore::run(path, only, python, false, trust, &mut io::stderr());
+        if !matches!(result, Ok(0)) {
+            // Python failed or never started: leave its last words on screen until read.
+            if let Err(e) = &result {
+                let _ = writeln!(out, "brine: {e}");
+            }
+            let _ = write!(out, "brine: press enter to go back to brine ");
+            let _ = out.flush();
+            let _ = io::stdin().read_line(&mut String::new());
+        }
         let _ = crossterm::terminal::enable_raw_mode();
         let _ = execute!(out, EnterAlternateScreen);
         if self.mouse {

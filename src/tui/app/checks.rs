@@ -129,10 +129,11 @@ impl App {
                     format!("names    all {}", c.total)
                 } else {
                     format!(
-                        "names    only {} of {}: {}",
+                        "names    only {} marked: {} ({} of {} entries with the module's own)",
+                        only.len(),
+                        only.join(", "),
                         c.names,
                         c.total,
-                        only.join(", ")
                     )
                 },
             ),

@@ -232,6 +232,9 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
     assert!(s.contains("scan     safe"), "{s}");
     assert!(s.contains("env      unknown"), "{s}");
     tui.send("y");
+    // Python failed (exit 7): its output stays until enter is pressed.
+    tui.wait_for("press enter to go back");
+    tui.send("\r");
     let s = tui.wait_for("exit 7");
     // Back in the UI, fully redrawn.
     assert!(s.contains("checkpoint_helper"), "{s}");
