@@ -743,6 +743,7 @@ impl Machine {
         match self.memo.get(usize::try_from(key).ok()?) {
             Some(&v) if v != EMPTY => Some(NodeId(v)),
             Some(_) => None,
+            None if self.sparse_memo.is_empty() => None,
             None => self.sparse_memo.get(&key).copied(),
         }
     }

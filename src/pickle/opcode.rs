@@ -22,18 +22,34 @@ macro_rules! opcodes {
         #[repr(u8)]
         pub enum Opcode { $($variant = $byte,)* }
 
+        /// Byte → opcode, built once at compile time so decoding is one load.
+        const BY_BYTE: [Option<Opcode>; 256] = {
+            let mut t = [None; 256];
+            $(t[$byte as usize] = Some(Opcode::$variant);)*
+            t
+        };
+
+        /// Byte → argument layout, likewise.
+        const ARG_BY_BYTE: [ArgKind; 256] = {
+            let mut t = [ArgKind::None; 256];
+            $(t[$byte as usize] = $arg;)*
+            t
+        };
+
         impl Opcode {
             /// The opcode for a byte, if the byte is one.
+            #[inline]
             pub fn from_byte(b: u8) -> Option<Opcode> {
-                match b { $($byte => Some(Opcode::$variant),)* _ => None }
+                BY_BYTE[b as usize]
             }
             /// The name pickletools prints.
             pub fn name(self) -> &'static str {
                 match self { $(Opcode::$variant => $name,)* }
             }
             /// The layout of the argument bytes.
+            #[inline]
             pub fn arg_kind(self) -> ArgKind {
-                match self { $(Opcode::$variant => $arg,)* }
+                ARG_BY_BYTE[self as usize]
             }
             /// The lowest protocol that emits this opcode.
             pub fn protocol(self) -> u8 {
