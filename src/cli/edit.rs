@@ -110,13 +110,14 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
             ));
         }
     };
-    if let Some(t) = &target {
-        if !a.in_place && same_file(t, &a.file) {
-            return Err(Failure::usage(format!(
-                "{} is the input: use --in-place to replace it (a backup is kept)",
-                t.display()
-            )));
-        }
+    if let Some(t) = &target
+        && !a.in_place
+        && same_file(t, &a.file)
+    {
+        return Err(Failure::usage(format!(
+            "{} is the input: use --in-place to replace it (a backup is kept)",
+            t.display()
+        )));
     }
     let (s, fp) = open_input(&a.file)?;
     let names: Vec<&str> = s

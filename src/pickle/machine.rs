@@ -62,13 +62,13 @@ pub fn parse_with_progress(
 
 const PROGRESS_STEP: u64 = 4 << 20;
 
+/// What [`for_each_op`] calls for each op: true stops the walk.
+pub type OpVisitor<'f> = dyn FnMut(&Op, &[u8]) -> Result<bool, Error> + 'f;
+
 /// Calls `f` with every op of `source` in order, and the op's bytes (only the header
 /// for a large payload left in the file), until `f` returns true (at STOP) or fails.
-pub fn for_each_op(
-    source: &Source,
-    limits: Limits,
-    f: &mut dyn FnMut(&Op, &[u8]) -> Result<bool, Error>,
-) -> Result<(), Error> {
+
+pub fn for_each_op(source: &Source, limits: Limits, f: &mut OpVisitor<'_>) -> Result<(), Error> {
     if let Some(data) = source.as_slice() {
         let mut pos = 0usize;
         loop {

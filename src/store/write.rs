@@ -100,10 +100,10 @@ pub fn write_atomic(
     if let Ok(meta) = fs::metadata(target) {
         fs::set_permissions(&tmp, meta.permissions()).map_err(fail)?;
     }
-    if let Some((path, before)) = guard {
-        if Fingerprint::of(path).ok() != Some(before) {
-            return Err(WriteError::Changed(path.display().to_string()));
-        }
+    if let Some((path, before)) = guard
+        && Fingerprint::of(path).ok() != Some(before)
+    {
+        return Err(WriteError::Changed(path.display().to_string()));
     }
     let backup = if target.exists() {
         Some(backup(target, reason)?)
@@ -237,10 +237,7 @@ pub fn backups(file: Option<&Path>) -> Result<Vec<Backup>, WriteError> {
             )));
         }
     };
-    let want = match file {
-        Some(f) => Some(fs::canonicalize(f).unwrap_or_else(|_| absolute(f))),
-        None => None,
-    };
+    let want = file.map(|f| fs::canonicalize(f).unwrap_or_else(|_| absolute(f)));
     Ok(text
         .lines()
         .filter_map(|l| serde_json::from_str::<Backup>(l).ok())
