@@ -67,7 +67,6 @@ pub type OpVisitor<'f> = dyn FnMut(&Op, &[u8]) -> Result<bool, Error> + 'f;
 
 /// Calls `f` with every op of `source` in order, and the op's bytes (only the header
 /// for a large payload left in the file), until `f` returns true (at STOP) or fails.
-
 pub fn for_each_op(source: &Source, limits: Limits, f: &mut OpVisitor<'_>) -> Result<(), Error> {
     if let Some(data) = source.as_slice() {
         let mut pos = 0usize;
