@@ -132,7 +132,8 @@ fn is_attached_sidecar(path: &Path, all: &[PathBuf]) -> bool {
 /// Stats one checkpoint; `None` when it vanished or is not a checkpoint.
 pub fn stat(path: &Path) -> Option<Listed> {
     let meta = fs::metadata(path).ok()?;
-    if !meta.is_file() || !is_checkpoint(path) {
+    // A sidecar next to its checkpoint belongs to it, as in `list`.
+    if !meta.is_file() || !is_checkpoint(path) || is_sidecar(path) {
         return None;
     }
     Some(Listed {
