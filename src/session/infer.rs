@@ -176,12 +176,6 @@ pub fn infer(d: &Describer) -> Inferred {
                     {
                         upper.push(("0.3.4", "_create_function with 7 arguments".into()));
                     }
-                    Some(Known::Dill(Dill::LoadType)) => {
-                        let name = args.first().and_then(|&a| p.text(a)).unwrap_or_default();
-                        if name == "MethodType" {
-                            lower.push(("0.3.6", "_load_type('MethodType')".into()));
-                        }
-                    }
                     _ => {}
                 }
             }
