@@ -917,7 +917,12 @@ impl<'p> Describer<'p> {
         let short = t.rsplit('.').next().unwrap_or(t).trim_start_matches("? ");
         // Instance state: attributes of the BUILD dict (or slots).
         if let Some(state) = self.build_state(id) {
-            let attrs = self.state_attrs(state);
+            let mut attrs = self.state_attrs(state);
+            // pandas keeps its data in private managers: show only what a user named.
+            if t.starts_with("pandas.") {
+                attrs.retain(|(k, v)| k == "_name" && self.p.node(*v).kind == NodeKind::Str);
+                attrs.iter_mut().for_each(|(k, _)| *k = "name".into());
+            }
             if !attrs.is_empty() && depth < 2 {
                 let parts: Vec<String> = attrs
                     .iter()
