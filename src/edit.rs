@@ -118,6 +118,13 @@ fn is_frame_name(n: &str) -> bool {
 
 /// (keep flag per node, first kept entry that reaches each node).
 fn reachable(s: &Session, drop: &HashSet<&str>) -> (Vec<bool>, HashMap<NodeId, usize>) {
+    // Only the values of dropped entries need an owner (for "still needed by").
+    let watched: crate::pickle::NodeMap<()> = s
+        .entries
+        .iter()
+        .filter(|e| drop.contains(e.name.as_str()))
+        .filter_map(|e| e.value.map(|v| (v, ())))
+        .collect();
     let p = &s.program;
     let mut keep = vec![false; p.node_count()];
     let mut owner: HashMap<NodeId, usize> = HashMap::new();
@@ -143,7 +150,9 @@ fn reachable(s: &Session, drop: &HashSet<&str>) -> (Vec<bool>, HashMap<NodeId, u
                     continue;
                 }
                 keep[n.index()] = true;
-                owner.entry(n).or_insert(who);
+                if !watched.is_empty() && watched.contains_key(&n) {
+                    owner.entry(n).or_insert(who);
+                }
                 p.for_each_child(n, |c| stack.push(c));
                 if let Some(calls) = s.post.calls.get(&n) {
                     stack.extend(calls.iter().copied());
@@ -326,9 +335,9 @@ fn slice(s: &Session, drop: &HashSet<&str>, salvage: bool) -> Result<Edited, Edi
         append,
     };
     let output = writer::emit(&p.source, p.protocol, &cut).map_err(EditError::Unsupported)?;
-    let edited = Edited { output, plan };
-    verify(s, &edited)?;
-    Ok(edited)
+    // The output is checked where it lands: `store::write` re-parses the written file
+    // (`check_session`) before it replaces anything, without holding it all in memory.
+    Ok(Edited { output, plan })
 }
 
 /// Records the byte ranges of the complete pairs still on a cut file's stack (after the
@@ -368,53 +377,68 @@ fn pending_pairs(
     seg.get(i).map(|x| x.1)
 }
 
-/// Re-parses the output and checks its namespace is exactly the planned one.
-fn verify(original: &Session, e: &Edited) -> Result<(), EditError> {
-    let bytes = e
-        .output
-        .to_vec()
-        .map_err(|x| EditError::Verify(x.to_string()))?;
-    check_bytes(original, &e.plan, bytes)
-}
-
 /// Checks that `bytes` parse completely into the planned namespace, each kept name with its type.
 pub fn check_bytes(original: &Session, plan: &Plan, bytes: Vec<u8>) -> Result<(), EditError> {
     check_session(original, plan, &Session::from_bytes(bytes))
 }
 
-/// Checks that a re-parsed output holds exactly the planned namespace.
-pub fn check_session(original: &Session, plan: &Plan, new: &Session) -> Result<(), EditError> {
-    if let Some(err) = &new.program.error {
-        return Err(EditError::Verify(format!(
-            "the output does not parse: {err}"
-        )));
-    }
-    let names: Vec<&str> = new.entries.iter().map(|e| e.name.as_str()).collect();
-    let want: Vec<&str> = plan.kept.iter().map(String::as_str).collect();
-    if names != want {
-        return Err(EditError::Verify(format!(
-            "expected names {want:?}, found {names:?}"
-        )));
-    }
-    // Same types, position by position. A type that depends on context (the Python version
-    // that code objects reveal, numpy's generation) may turn from known to unknown: skip those.
-    let kept_before = original
-        .entries
-        .iter()
-        .filter(|e| plan.kept.contains(&e.name));
-    for (before, e) in kept_before.zip(&new.entries) {
-        let known = |t: &str| !t.starts_with('?');
-        if known(&before.ty) && known(&e.ty) && before.ty != e.ty {
-            return Err(EditError::Verify(format!(
-                "'{}' was {}, is now {}",
-                e.name, before.ty, e.ty
-            )));
+/// What an edit's output must hold: the kept names in order, with their types, and the module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub entries: Vec<(String, String)>,
+    pub module: Option<String>,
+}
+
+impl Expected {
+    /// Taken from the original session, so it can be dropped before the output is re-read.
+    pub fn of(original: &Session, plan: &Plan) -> Expected {
+        let entries = original
+            .entries
+            .iter()
+            .filter(|e| plan.kept.contains(&e.name))
+            .map(|e| (e.name.clone(), e.ty.clone()))
+            .collect();
+        Expected {
+            entries,
+            module: original.module.clone(),
         }
     }
-    if new.module != original.module {
-        return Err(EditError::Verify("the module name changed".into()));
+
+    /// Checks that a re-parsed output holds exactly these names, each with its type.
+    pub fn check(&self, new: &Session) -> Result<(), EditError> {
+        if let Some(err) = &new.program.error {
+            return Err(EditError::Verify(format!(
+                "the output does not parse: {err}"
+            )));
+        }
+        let names: Vec<&str> = new.entries.iter().map(|e| e.name.as_str()).collect();
+        let want: Vec<&str> = self.entries.iter().map(|e| e.0.as_str()).collect();
+        if names != want {
+            return Err(EditError::Verify(format!(
+                "expected names {want:?}, found {names:?}"
+            )));
+        }
+        // A type that depends on context (the Python version that code objects reveal,
+        // numpy's generation) may turn from known to unknown: only known pairs must agree.
+        for ((name, before), e) in self.entries.iter().zip(&new.entries) {
+            let known = |t: &str| !t.starts_with('?');
+            if known(before) && known(&e.ty) && *before != e.ty {
+                return Err(EditError::Verify(format!(
+                    "'{name}' was {before}, is now {}",
+                    e.ty
+                )));
+            }
+        }
+        if new.module != self.module {
+            return Err(EditError::Verify("the module name changed".into()));
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// Checks that a re-parsed output holds exactly the planned namespace.
+pub fn check_session(original: &Session, plan: &Plan, new: &Session) -> Result<(), EditError> {
+    Expected::of(original, plan).check(new)
 }
 
 /// The parts of dill's session API that make sense without running Python.

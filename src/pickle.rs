@@ -13,5 +13,5 @@ pub use error::{Error, ErrorKind};
 pub use input::Source;
 pub use machine::{Limits, parse, parse_bytes, parse_file};
 pub use opcode::Opcode;
-pub use program::{Effect, EffectKind, MemoKey, Node, NodeId, NodeKind, Program};
+pub use program::{Effect, EffectKind, MemoKey, Node, NodeId, NodeKind, NodeMap, Program};
 pub use reader::{Arg, Op};

@@ -119,16 +119,17 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
             t.display()
         )));
     }
-    let (s, fp) = open_input(&a.file)?;
+    let (mut s, fp) = open_input(&a.file)?;
+    let before = s.program.source.len();
     let names: Vec<&str> = s
         .entries
         .iter()
         .map(|e| e.name.as_str())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
-    let plan = s.plan_without(&names);
     if a.dry_run || names.is_empty() {
-        report(&a.file, None, &s, &plan, None, a.json, a.dry_run)?;
+        let plan = s.plan_without(&names);
+        report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
         if names.is_empty() && !a.json {
             eprintln!(
                 "brine: {}: no names match; nothing written",
@@ -144,11 +145,12 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
     } else {
         "filter -o"
     };
-    let written = write_edit(&s, &edited, &a.file, fp, &target, reason)?;
+    let written = write_edit(&mut s, &edited, &a.file, fp, &target, reason)?;
     if !a.in_place {
         follow_sidecar(&a.file, &target);
     }
     report(
+        before,
         &a.file,
         Some(&target),
         &s,
@@ -166,7 +168,8 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             "extract writes a new file: choose an -o OUT other than the input",
         ));
     }
-    let (s, fp) = open_input(&a.file)?;
+    let (mut s, fp) = open_input(&a.file)?;
+    let before = s.program.source.len();
     let missing: Vec<&String> = a.names.iter().filter(|n| s.entry(n).is_none()).collect();
     if !missing.is_empty() {
         let list = missing
@@ -181,9 +184,10 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
     }
     let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
     let edited = s.dump_only(&names).map_err(|e| fail_edit(&a.file, e))?;
-    let written = write_edit(&s, &edited, &a.file, fp, &a.output, "extract")?;
+    let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "extract")?;
     follow_sidecar(&a.file, &a.output);
     report(
+        before,
         &a.file,
         Some(&a.output),
         &s,
@@ -201,12 +205,12 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
             "salvage writes a new file: choose an -o OUT other than the input",
         ));
     }
-    let (s, fp) = open_input(&a.file)?;
+    let (mut s, fp) = open_input(&a.file)?;
+    let at = s.program.error.as_ref().map(|e| e.offset);
     let edited = s.salvage().map_err(|e| fail_edit(&a.file, e))?;
-    let written = write_edit(&s, &edited, &a.file, fp, &a.output, "salvage")?;
+    let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "salvage")?;
     follow_sidecar(&a.file, &a.output);
     let lost = s.cut_at_key.clone();
-    let at = s.program.error.as_ref().map(|e| e.offset);
     if a.json {
         let v = json!({
             "path": a.file.display().to_string(),
@@ -235,18 +239,23 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
 }
 
 /// Writes an edit atomically, re-reading the written file before it replaces anything.
+/// The original's program is dropped first, so only one parsed session is in memory.
 fn write_edit(
-    s: &Session,
+    s: &mut Session,
     edited: &Edited,
     input: &Path,
     fp: Fingerprint,
     target: &Path,
     reason: &str,
 ) -> Result<write::Written, Failure> {
+    let expected = edit::Expected::of(s, &edited.plan);
+    // The names, types and sizes stay for the report; the parsed program goes.
+    s.program = crate::pickle::parse_bytes(Vec::<u8>::new());
+    s.post = crate::session::Post::default();
     let produce = |w: &mut dyn std::io::Write| edited.output.write_to(w);
     let check = |p: &Path| -> Result<(), String> {
         let new = Session::open(p).map_err(|e| e.to_string())?;
-        edit::check_session(s, &edited.plan, &new).map_err(|e| e.to_string())
+        expected.check(&new).map_err(|e| e.to_string())
     };
     write::write_atomic(target, &produce, &check, Some((input, fp)), reason).map_err(fail_write)
 }
@@ -280,7 +289,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn report(
+    before: u64,
     file: &Path,
     out: Option<&Path>,
     s: &Session,
@@ -289,7 +300,6 @@ fn report(
     as_json: bool,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let before = s.program.source.len();
     if as_json {
         let v = json!({
             "path": file.display().to_string(),

@@ -145,7 +145,7 @@ struct Emitter<'a> {
 
 /// Emits the sliced pickle.
 pub(crate) fn emit(source: &Source, protocol: u8, cut: &Cut) -> Result<Output, EmitError> {
-    let mut m = Machine::new(source.len());
+    let mut m = Machine::new_lean();
     let mut e = Emitter {
         cut,
         protocol,

@@ -204,6 +204,9 @@ pub(crate) struct Machine {
     items: Vec<NodeId>,
     effects: Vec<Effect>,
     effect_args: Vec<NodeId>,
+    /// Numbering only (see [`Machine::new_lean`]): (nodes, effects) counted.
+    lean: bool,
+    counted: (u32, u32),
     stack: Vec<NodeId>,
     /// Offset of the op where each stack slot's value began (parallel to `stack`).
     starts: Vec<u64>,
@@ -236,6 +239,8 @@ impl Machine {
             items: Vec::with_capacity(guess),
             effects: Vec::with_capacity(guess / 4),
             effect_args: Vec::with_capacity(guess / 2),
+            lean: false,
+            counted: (0, 0),
             stack: Vec::new(),
             starts: Vec::new(),
             marks: Vec::new(),
@@ -344,11 +349,27 @@ impl Machine {
     }
 
     pub(crate) fn node_count(&self) -> usize {
-        self.nodes.len()
+        if self.lean {
+            self.counted.0 as usize
+        } else {
+            self.nodes.len()
+        }
     }
 
     pub(crate) fn effect_count(&self) -> usize {
-        self.effects.len()
+        if self.lean {
+            self.counted.1 as usize
+        } else {
+            self.effects.len()
+        }
+    }
+
+    /// A machine that only numbers nodes and effects and keeps the stack and memo: what
+    /// the writer needs to follow a stream it has parsed once already, without its memory.
+    pub(crate) fn new_lean() -> Machine {
+        let mut m = Machine::new(0);
+        m.lean = true;
+        m
     }
 
     /// The number of distinct memo keys stored so far (the next MEMOIZE key).
@@ -576,6 +597,12 @@ impl Machine {
     }
 
     fn push_node(&mut self, op: &Op, kind: NodeKind, a: u32, b: u32) {
+        if self.lean {
+            self.stack.push(NodeId(self.counted.0));
+            self.counted.0 += 1;
+            self.pending = 0;
+            return;
+        }
         let id = NodeId(self.nodes.len() as u32);
         self.nodes.push(Node {
             kind,
@@ -591,6 +618,9 @@ impl Machine {
     }
 
     fn add_size(&mut self, id: NodeId, bytes: u64) {
+        if self.lean {
+            return;
+        }
         let slot = &mut self.sizes[id.index()];
         let total = u64::from(*slot).saturating_add(bytes);
         if *slot == u32::MAX || total >= u64::from(u32::MAX) {
@@ -606,6 +636,9 @@ impl Machine {
     }
 
     fn push_items(&mut self, ids: &[NodeId]) -> u32 {
+        if self.lean {
+            return 0;
+        }
         let start = self.items.len() as u32;
         self.items.extend_from_slice(ids);
         start
@@ -615,7 +648,11 @@ impl Machine {
         let at = self.pop_mark(op)?;
         let start = self.items.len() as u32;
         let count = (self.stack.len() - at) as u32;
-        self.items.extend(self.stack.drain(at..));
+        if self.lean {
+            self.stack.truncate(at);
+        } else {
+            self.items.extend(self.stack.drain(at..));
+        }
         self.push_node(op, kind, start, count);
         Ok(())
     }
@@ -629,6 +666,11 @@ impl Machine {
 
     fn effect(&mut self, op: &Op, kind: EffectKind, args: &[NodeId]) -> Result<(), Error> {
         let target = self.top(op)?;
+        if self.lean {
+            self.counted.1 += 1;
+            self.pending = 0;
+            return Ok(());
+        }
         // Effects on the outermost values (a module dump's namespace dict sits at index 1,
         // a plain dict at 0) keep where each argument began, so entries have byte ranges.
         let at = self.stack.len();
@@ -649,6 +691,11 @@ impl Machine {
     }
 
     fn effect_no_target_bytes(&mut self, op: &Op, kind: EffectKind, target: NodeId) {
+        if self.lean {
+            self.counted.1 += 1;
+            self.pending = 0;
+            return;
+        }
         let bytes = std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
         self.effects.push(Effect {

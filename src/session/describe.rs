@@ -10,7 +10,7 @@ use super::knowledge::{self, Dill, Known, Returns};
 use super::names::{QualName, global_name, module_ref};
 use super::pyrepr;
 use crate::pickle::text::Scalar;
-use crate::pickle::{EffectKind, NodeId, NodeKind, Program};
+use crate::pickle::{EffectKind, NodeId, NodeKind, NodeMap, Program};
 
 /// How deep type inference follows callables and classes before it gives up.
 const MAX_DEPTH: u32 = 24;
@@ -84,9 +84,9 @@ impl Child {
 #[derive(Debug, Default)]
 pub struct Post {
     /// Attributes set after the fact (`setattr(obj, name, value)`): target → (name, value).
-    pub attrs: HashMap<NodeId, Vec<(String, NodeId)>>,
+    pub attrs: NodeMap<Vec<(String, NodeId)>>,
     /// Post-processing calls, attached to the object they change (their first argument).
-    pub calls: HashMap<NodeId, Vec<NodeId>>,
+    pub calls: NodeMap<Vec<NodeId>>,
 }
 
 impl Post {
@@ -125,8 +125,8 @@ pub struct Describer<'p> {
     pub python_max: Option<(u32, u32)>,
     /// `Some(true)` for numpy ≥ 2 (`numpy._core`), `Some(false)` for numpy 1.x.
     pub numpy2: Option<bool>,
-    classes: RefCell<HashMap<NodeId, Option<ClassInfo>>>,
-    called: RefCell<HashMap<NodeId, Option<QualName>>>,
+    classes: RefCell<NodeMap<Option<ClassInfo>>>,
+    called: RefCell<NodeMap<Option<QualName>>>,
     defined: RefCell<Option<HashMap<(String, String), ClassInfo>>>,
 }
 
@@ -138,8 +138,8 @@ impl<'p> Describer<'p> {
             py_minor: None,
             python_max: None,
             numpy2: None,
-            classes: RefCell::new(HashMap::new()),
-            called: RefCell::new(HashMap::new()),
+            classes: RefCell::new(NodeMap::default()),
+            called: RefCell::new(NodeMap::default()),
             defined: RefCell::new(None),
         }
     }

@@ -1,9 +1,7 @@
 //! Bytes that dropping an entry would save: the bytes of nodes reachable from
 //! that entry and from no other. Iterative, linear in the size of the program.
 
-use std::collections::HashMap;
-
-use crate::pickle::{NodeId, Program};
+use crate::pickle::{NodeId, NodeMap, Program};
 
 const UNSEEN: u32 = u32::MAX;
 const SHARED: u32 = u32::MAX - 1;
@@ -19,7 +17,7 @@ pub fn exclusive_sizes(
     p: &Program,
     roots: &[Vec<NodeId>],
     pinned: &[NodeId],
-    attached: &HashMap<NodeId, Vec<NodeId>>,
+    attached: &NodeMap<Vec<NodeId>>,
 ) -> Vec<u64> {
     let mut owner = vec![UNSEEN; p.node_count()];
     for &n in pinned {
@@ -66,12 +64,7 @@ pub fn exclusive_sizes(
     sizes
 }
 
-fn push_children(
-    p: &Program,
-    n: NodeId,
-    attached: &HashMap<NodeId, Vec<NodeId>>,
-    stack: &mut Vec<NodeId>,
-) {
+fn push_children(p: &Program, n: NodeId, attached: &NodeMap<Vec<NodeId>>, stack: &mut Vec<NodeId>) {
     p.for_each_child(n, |c| stack.push(c));
     if let Some(a) = attached.get(&n) {
         stack.extend(a.iter().copied());
