@@ -4,7 +4,7 @@
 mod edit;
 mod env;
 mod inspect;
-mod output;
+pub mod output;
 mod scan;
 
 use std::path::PathBuf;

@@ -41,18 +41,5 @@ pub fn run(dir: Option<PathBuf>) -> Result<u8, Failure> {
         .map_err(|e| Failure::error(format!("terminal: {e}")))
 }
 
-/// `1.2 KiB`-style sizes.
-pub fn human_size(b: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+/// `1.2 KiB`-style sizes, as the CLI prints them.
+pub use crate::cli::output::human_size;
