@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::program::{Effect, EffectKind, Node, NodeId, NodeKind, Program};
+use super::program::{Effect, EffectKind, NodeId, NodeKind, Packed, Program};
 use super::reader::{Arg, Op, Short, decode};
 use super::{Error, ErrorKind, Opcode, Source};
 
@@ -198,7 +198,7 @@ const DENSE_MEMO_SLACK: usize = 1 << 16;
 const EMPTY: u32 = u32::MAX;
 
 pub(crate) struct Machine {
-    nodes: Vec<Node>,
+    nodes: Vec<Packed>,
     sizes: Vec<u32>,
     big_sizes: Vec<(NodeId, u64)>,
     items: Vec<NodeId>,
@@ -604,13 +604,7 @@ impl Machine {
             return;
         }
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node {
-            kind,
-            code: op.code,
-            offset: op.offset,
-            a,
-            b,
-        });
+        self.nodes.push(Packed::new(kind, op.code, op.offset, a, b));
         self.sizes.push(0);
         let bytes = op.len + std::mem::take(&mut self.pending);
         self.add_size(id, bytes);

@@ -104,6 +104,42 @@ pub struct Node {
     pub b: u32,
 }
 
+/// A node as stored: 16 bytes, the offset sharing a word with the opcode and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Packed {
+    /// Offset in the low 48 bits, the opcode byte above it, the kind in the top byte.
+    word: u64,
+    a: u32,
+    b: u32,
+}
+
+const OFFSET_BITS: u32 = 48;
+
+impl Packed {
+    pub(crate) fn new(kind: NodeKind, code: Opcode, offset: u64, a: u32, b: u32) -> Packed {
+        let word = (offset & ((1 << OFFSET_BITS) - 1)) | (u64::from(code as u8) << OFFSET_BITS) | ((kind as u64) << 56);
+        Packed { word, a, b }
+    }
+
+    fn unpack(self) -> Node {
+        let code = Opcode::from_byte((self.word >> OFFSET_BITS) as u8).expect("stored from an Opcode");
+        let kind = NodeKind::from_u8((self.word >> 56) as u8);
+        Node { kind, code, offset: self.word & ((1 << OFFSET_BITS) - 1), a: self.a, b: self.b }
+    }
+}
+
+impl NodeKind {
+    /// The kind for a byte written by [`Packed::new`].
+    fn from_u8(b: u8) -> NodeKind {
+        use NodeKind::*;
+        const ALL: [NodeKind; 22] = [
+            None, Bool, Int, Float, Str, Bytes, ByteArray, Buffer, List, Tuple, Dict, Set, FrozenSet, Global,
+            StackGlobal, Ext, Reduce, NewObj, NewObjEx, Inst, Obj, PersId,
+        ];
+        ALL[usize::from(b).min(ALL.len() - 1)]
+    }
+}
+
 /// A mutation of an existing node, or a value thrown away by POP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -134,7 +170,7 @@ pub struct Effect {
 pub struct Program {
     pub source: Source,
     pub protocol: u8,
-    pub(crate) nodes: Vec<Node>,
+    pub(crate) nodes: Vec<Packed>,
     /// Bytes of the input attributed to each node (its own ops, not its children's).
     pub(crate) sizes: Vec<u32>,
     pub(crate) big_sizes: Vec<(NodeId, u64)>,
@@ -160,19 +196,20 @@ pub struct Program {
 }
 
 impl Program {
-    pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id.index()]
+    /// The node; returned by value (it is stored packed).
+    pub fn node(&self, id: NodeId) -> Node {
+        self.nodes[id.index()].unpack()
     }
 
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
 
-    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &Node)> {
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, Node)> + '_ {
         self.nodes
             .iter()
             .enumerate()
-            .map(|(i, n)| (NodeId(i as u32), n))
+            .map(|(i, n)| (NodeId(i as u32), n.unpack()))
     }
 
     /// The items of a node built from a list of stack values.

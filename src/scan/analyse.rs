@@ -362,7 +362,7 @@ impl<'s> Analyser<'s> {
                         let q = QualName::new(m, name.clone());
                         // The method's arguments were given to methodcaller itself.
                         let p = self.p;
-                        let rest = match self.callable.map(|c| *p.node(c)) {
+                        let rest = match self.callable.map(|c| p.node(c)) {
                             Some(n) if n.kind == NodeKind::Reduce => p.items(NodeId(n.b)).get(1..).unwrap_or(&[]),
                             _ => &[],
                         };

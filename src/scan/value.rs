@@ -97,7 +97,7 @@ impl<'p> Evaluator<'p> {
 
     fn compute(&mut self, id: NodeId, depth: u32) -> Val {
         let p = self.p;
-        let node = *p.node(id);
+        let node = p.node(id);
         match node.kind {
             NodeKind::Global => match p.global_pair(id) {
                 Some((m, n)) => canon(normalise(&m, &n, p.protocol)),
