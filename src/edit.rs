@@ -236,7 +236,7 @@ fn slice(s: &Session, drop: &HashSet<&str>, salvage: bool) -> Result<Edited, Edi
     let mut ranges: HashMap<(NodeId, NodeId), (u64, u64)> = HashMap::new();
     let mut dict_effects = Vec::new();
     for (ei, starts) in &p.spans {
-        let e = p.effects()[*ei as usize];
+        let e = p.effect(*ei as usize);
         if e.target != dict || e.kind != EffectKind::SetItems {
             continue;
         }

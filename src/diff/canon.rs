@@ -135,7 +135,7 @@ impl<'s> Canon<'s> {
             _ => {}
         }
         for e in p.effects_on(id) {
-            out.push(Item::Tag(10 + p.effects()[e].kind as u8));
+            out.push(Item::Tag(10 + p.effect(e).kind as u8));
             out.extend(p.effect_args(e).iter().map(|&c| Item::Node(c)));
         }
         if let Some(calls) = self.s.post.calls.get(&id) {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::program::{Effect, EffectKind, NodeId, NodeKind, Packed, Program};
+use super::program::{EffectKind, NodeId, NodeKind, NodeMap, Packed, PackedEffect, Program};
 use super::reader::{Arg, Op, Short, decode};
 use super::{Error, ErrorKind, Opcode, Source};
 
@@ -199,10 +199,10 @@ const EMPTY: u32 = u32::MAX;
 
 pub(crate) struct Machine {
     nodes: Vec<Packed>,
-    sizes: Vec<u32>,
-    big_sizes: Vec<(NodeId, u64)>,
+    sizes: Vec<u16>,
+    big_sizes: NodeMap<u64>,
     items: Vec<NodeId>,
-    effects: Vec<Effect>,
+    effects: Vec<PackedEffect>,
     effect_args: Vec<NodeId>,
     /// Numbering only (see [`Machine::new_lean`]): (nodes, effects) counted.
     lean: bool,
@@ -235,7 +235,7 @@ impl Machine {
         Machine {
             nodes: Vec::with_capacity(guess),
             sizes: Vec::with_capacity(guess),
-            big_sizes: Vec::new(),
+            big_sizes: NodeMap::default(),
             items: Vec::with_capacity(guess),
             effects: Vec::with_capacity(guess / 4),
             effect_args: Vec::with_capacity(guess / 2),
@@ -283,7 +283,7 @@ impl Machine {
             .effects
             .iter()
             .enumerate()
-            .map(|(i, e)| (e.target.0, i as u32))
+            .map(|(i, e)| (e.target().0, i as u32))
             .collect();
         by_target.sort_unstable();
         let mut has_effects = vec![0u64; self.nodes.len().div_ceil(64)];
@@ -615,17 +615,18 @@ impl Machine {
         if self.lean {
             return;
         }
+        // Most nodes take a few bytes: 16 bits each, with the rare big ones in a map.
         let slot = &mut self.sizes[id.index()];
+        if *slot == u16::MAX {
+            *self.big_sizes.entry(id).or_insert(0) += bytes;
+            return;
+        }
         let total = u64::from(*slot).saturating_add(bytes);
-        if *slot == u32::MAX || total >= u64::from(u32::MAX) {
-            let prev = self.big_sizes.iter_mut().find(|(n, _)| *n == id);
-            match prev {
-                Some((_, big)) => *big += bytes,
-                None => self.big_sizes.push((id, total)),
-            }
-            *slot = u32::MAX;
+        if total >= u64::from(u16::MAX) {
+            self.big_sizes.insert(id, total);
+            *slot = u16::MAX;
         } else {
-            *slot = total as u32;
+            *slot = total as u16;
         }
     }
 
@@ -674,12 +675,12 @@ impl Machine {
         }
         let bytes = op.len + std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
-        self.effects.push(Effect {
+        self.effects.push(PackedEffect::new(
             kind,
             target,
-            offset: op.offset,
-            args_start: self.effect_args.len() as u32,
-        });
+            op.offset,
+            self.effect_args.len() as u32,
+        ));
         self.effect_args.extend_from_slice(args);
         Ok(())
     }
@@ -692,12 +693,12 @@ impl Machine {
         }
         let bytes = std::mem::take(&mut self.pending);
         self.add_size(target, bytes);
-        self.effects.push(Effect {
+        self.effects.push(PackedEffect::new(
             kind,
             target,
-            offset: op.offset,
-            args_start: self.effect_args.len() as u32,
-        });
+            op.offset,
+            self.effect_args.len() as u32,
+        ));
     }
 
     fn floor(&self) -> usize {
@@ -833,7 +834,7 @@ mod tests {
         let effects: Vec<usize> = p.effects_on(root).collect();
         assert_eq!(effects.len(), 1);
         assert_eq!(p.effect_args(effects[0]).len(), 4);
-        assert_eq!(p.effects()[effects[0]].kind, EffectKind::SetItems);
+        assert_eq!(p.effect(effects[0]).kind, EffectKind::SetItems);
     }
 
     #[test]

@@ -117,14 +117,23 @@ const OFFSET_BITS: u32 = 48;
 
 impl Packed {
     pub(crate) fn new(kind: NodeKind, code: Opcode, offset: u64, a: u32, b: u32) -> Packed {
-        let word = (offset & ((1 << OFFSET_BITS) - 1)) | (u64::from(code as u8) << OFFSET_BITS) | ((kind as u64) << 56);
+        let word = (offset & ((1 << OFFSET_BITS) - 1))
+            | (u64::from(code as u8) << OFFSET_BITS)
+            | ((kind as u64) << 56);
         Packed { word, a, b }
     }
 
     fn unpack(self) -> Node {
-        let code = Opcode::from_byte((self.word >> OFFSET_BITS) as u8).expect("stored from an Opcode");
+        let code =
+            Opcode::from_byte((self.word >> OFFSET_BITS) as u8).expect("stored from an Opcode");
         let kind = NodeKind::from_u8((self.word >> 56) as u8);
-        Node { kind, code, offset: self.word & ((1 << OFFSET_BITS) - 1), a: self.a, b: self.b }
+        Node {
+            kind,
+            code,
+            offset: self.word & ((1 << OFFSET_BITS) - 1),
+            a: self.a,
+            b: self.b,
+        }
     }
 }
 
@@ -133,8 +142,28 @@ impl NodeKind {
     fn from_u8(b: u8) -> NodeKind {
         use NodeKind::*;
         const ALL: [NodeKind; 22] = [
-            None, Bool, Int, Float, Str, Bytes, ByteArray, Buffer, List, Tuple, Dict, Set, FrozenSet, Global,
-            StackGlobal, Ext, Reduce, NewObj, NewObjEx, Inst, Obj, PersId,
+            None,
+            Bool,
+            Int,
+            Float,
+            Str,
+            Bytes,
+            ByteArray,
+            Buffer,
+            List,
+            Tuple,
+            Dict,
+            Set,
+            FrozenSet,
+            Global,
+            StackGlobal,
+            Ext,
+            Reduce,
+            NewObj,
+            NewObjEx,
+            Inst,
+            Obj,
+            PersId,
         ];
         ALL[usize::from(b).min(ALL.len() - 1)]
     }
@@ -166,16 +195,57 @@ pub struct Effect {
     pub(crate) args_start: u32,
 }
 
+/// An effect as stored: 16 bytes, the offset sharing a word with the kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PackedEffect {
+    word: u64,
+    target: u32,
+    args_start: u32,
+}
+
+impl PackedEffect {
+    pub(crate) fn new(
+        kind: EffectKind,
+        target: NodeId,
+        offset: u64,
+        args_start: u32,
+    ) -> PackedEffect {
+        let word = (offset & ((1 << OFFSET_BITS) - 1)) | ((kind as u64) << 56);
+        PackedEffect {
+            word,
+            target: target.0,
+            args_start,
+        }
+    }
+
+    fn unpack(self) -> Effect {
+        use EffectKind::*;
+        let kind =
+            [Append, SetItems, AddItems, Build, Pop][usize::from((self.word >> 56) as u8).min(4)];
+        Effect {
+            kind,
+            target: NodeId(self.target),
+            offset: self.word & ((1 << OFFSET_BITS) - 1),
+            args_start: self.args_start,
+        }
+    }
+
+    pub(crate) fn target(self) -> NodeId {
+        NodeId(self.target)
+    }
+}
+
 /// The symbolic result of running a pickle.
 pub struct Program {
     pub source: Source,
     pub protocol: u8,
     pub(crate) nodes: Vec<Packed>,
     /// Bytes of the input attributed to each node (its own ops, not its children's).
-    pub(crate) sizes: Vec<u32>,
-    pub(crate) big_sizes: Vec<(NodeId, u64)>,
+    /// Per node; `u16::MAX` means "see `big_sizes`".
+    pub(crate) sizes: Vec<u16>,
+    pub(crate) big_sizes: NodeMap<u64>,
     pub(crate) items: Vec<NodeId>,
-    pub(crate) effects: Vec<Effect>,
+    pub(crate) effects: Vec<PackedEffect>,
     pub(crate) effect_args: Vec<NodeId>,
     /// Effects sorted by target (stable), for per-node lookup.
     pub(crate) by_target: Vec<(u32, u32)>,
@@ -224,17 +294,27 @@ impl Program {
     /// Bytes of input attributed to this node alone.
     pub fn size(&self, id: NodeId) -> u64 {
         match self.sizes[id.index()] {
-            u32::MAX => self
+            u16::MAX => self
                 .big_sizes
-                .iter()
-                .find(|(n, _)| *n == id)
-                .map_or(u64::from(u32::MAX), |x| x.1),
+                .get(&id)
+                .copied()
+                .unwrap_or(u64::from(u16::MAX)),
             s => u64::from(s),
         }
     }
 
-    pub fn effects(&self) -> &[Effect] {
-        &self.effects
+    /// Every effect, in stream order.
+    pub fn effects(&self) -> impl Iterator<Item = Effect> + '_ {
+        self.effects.iter().map(|e| e.unpack())
+    }
+
+    /// One effect, by index.
+    pub fn effect(&self, index: usize) -> Effect {
+        self.effects[index].unpack()
+    }
+
+    pub fn effect_count(&self) -> usize {
+        self.effects.len()
     }
 
     pub fn effect_args(&self, index: usize) -> &[NodeId] {

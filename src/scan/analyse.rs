@@ -172,7 +172,7 @@ impl<'s> Analyser<'s> {
                 .flat_map(|m| m.1.iter())
                 .any(|name| self.method_of(c, name, 0).is_some())
         });
-        for (i, e) in p.effects().iter().enumerate() {
+        for (i, e) in p.effects().enumerate() {
             if any_method && let Some((_, names, how)) = methods.iter().find(|m| m.0 == e.kind) {
                 self.effect_method(i, e.target, names, how);
             }
@@ -778,7 +778,7 @@ impl<'s> Analyser<'s> {
         };
         for m in methods {
             if let Some(func) = self.method_of(c, m, 0) {
-                let offset = self.p.effects()[effect].offset;
+                let offset = self.p.effect(effect).offset;
                 let before = self.out.raw.len();
                 self.call_function(target, func, &format!("{how} "), m);
                 for r in &mut self.out.raw[before..] {

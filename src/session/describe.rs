@@ -187,7 +187,7 @@ impl<'p> Describer<'p> {
     pub fn build_state(&self, id: NodeId) -> Option<NodeId> {
         let p = self.p;
         p.effects_on(id)
-            .filter(|&e| p.effects()[e].kind == EffectKind::Build)
+            .filter(|&e| p.effect(e).kind == EffectKind::Build)
             .last()
             .map(|e| p.effect_args(e)[0])
     }
@@ -198,7 +198,7 @@ impl<'p> Describer<'p> {
         let mut out: Vec<(NodeId, NodeId)> =
             p.items(id).chunks_exact(2).map(|c| (c[0], c[1])).collect();
         for e in p.effects_on(id) {
-            if p.effects()[e].kind == EffectKind::SetItems {
+            if p.effect(e).kind == EffectKind::SetItems {
                 out.extend(p.effect_args(e).chunks_exact(2).map(|c| (c[0], c[1])));
             }
         }
@@ -210,10 +210,7 @@ impl<'p> Describer<'p> {
         let p = self.p;
         let mut out = p.items(id).to_vec();
         for e in p.effects_on(id) {
-            if matches!(
-                p.effects()[e].kind,
-                EffectKind::Append | EffectKind::AddItems
-            ) {
+            if matches!(p.effect(e).kind, EffectKind::Append | EffectKind::AddItems) {
                 out.extend_from_slice(p.effect_args(e));
             }
         }
@@ -1420,12 +1417,7 @@ impl<'p> Describer<'p> {
         out.extend(self.dict_children_of_effects(id));
         let seq: Vec<NodeId> = p
             .effects_on(id)
-            .filter(|&e| {
-                matches!(
-                    p.effects()[e].kind,
-                    EffectKind::Append | EffectKind::AddItems
-                )
-            })
+            .filter(|&e| matches!(p.effect(e).kind, EffectKind::Append | EffectKind::AddItems))
             .flat_map(|e| p.effect_args(e).to_vec())
             .collect();
         out.extend(
@@ -1443,7 +1435,7 @@ impl<'p> Describer<'p> {
         let p = self.p;
         let mut out = Vec::new();
         for e in p.effects_on(id) {
-            if p.effects()[e].kind == EffectKind::SetItems {
+            if p.effect(e).kind == EffectKind::SetItems {
                 for c in p.effect_args(e).chunks_exact(2) {
                     let name = p.text(c[0]).unwrap_or_else(|| self.tiny(c[0]));
                     out.push(Child::value(name, c[1]));

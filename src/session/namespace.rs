@@ -375,5 +375,5 @@ pub fn imported_refs(d: &Describer, entries: &[RawEntry]) -> Vec<ImportRef> {
 /// True when a value is only ever POPped (a side-effect call), for reachability.
 pub fn is_popped(p: &Program, id: NodeId) -> bool {
     p.effects_on(id)
-        .any(|e| p.effects()[e].kind == EffectKind::Pop)
+        .any(|e| p.effect(e).kind == EffectKind::Pop)
 }

@@ -57,7 +57,7 @@ fn names_listed_at_a_cut_are_those_complete_before_it() {
         let p = &whole.program;
         let dict = whole.dict_node.unwrap();
         for (ei, starts) in &p.spans {
-            if p.effects()[*ei as usize].target != dict {
+            if p.effect(*ei as usize).target != dict {
                 continue;
             }
             let args = p.effect_args(*ei as usize);
