@@ -254,9 +254,13 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
 fn diff_with_a_marked_checkpoint_shows_changes_and_their_items() {
     let (tmp, dir) = sample_dir(SAMPLES);
     let tui = Tui::start(&dir, tmp.path(), None);
-    tui.wait_for("checkpoint_helper");
+    // Every checkpoint must be listed before G can reach the last one (the watcher may
+    // still be adding rows on a loaded machine).
+    tui.wait_for("checkpoint_traini");
+    tui.wait_for("ckpts (3)");
     // Mark the last checkpoint, open the first, diff them.
     tui.send("G ");
+    tui.wait_for("●");
     tui.send("g\r");
     tui.wait_for("__name__");
     tui.send("d");
