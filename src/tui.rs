@@ -4,7 +4,8 @@
 
 pub mod action;
 pub mod app;
-pub mod compare;
+/// The env table lives in the library, shared with `brine env`.
+pub use crate::env::table as compare;
 pub mod config;
 pub mod dialog;
 pub mod files;

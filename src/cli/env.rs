@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::Failure;
 use super::inspect::open;
 use super::output::{human_size, table};
+use crate::env::table::{EnvReport, Other, env_rows};
 use crate::env::{self, Env, Local, Mismatch, Verdict, check, probe};
 use crate::store::sidecar;
 
@@ -209,29 +210,6 @@ fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn dash(v: Option<String>) -> String {
-    v.filter(|s| !s.is_empty()).unwrap_or_else(|| "–".into())
-}
-
-/// A list for one table cell: whole when short, else its start and a count.
-fn list_cell(items: &[String]) -> String {
-    const WIDTH: usize = 48;
-    let all = items.join(", ");
-    if all.chars().count() <= WIDTH {
-        return dash(Some(all));
-    }
-    let mut shown = Vec::new();
-    let mut used = 0;
-    for m in items {
-        if used + m.len() + 2 > WIDTH {
-            break;
-        }
-        used += m.len() + 2;
-        shown.push(m.as_str());
-    }
-    format!("{}, … ({} in all)", shown.join(", "), items.len())
-}
-
 fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let inf = &r.env.inferred;
@@ -247,149 +225,44 @@ fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
         None => "no sidecar".into(),
     });
     writeln!(out, "{}", head.join("  "))?;
-    let saved = r.env.saved.as_ref();
-    let sv = |k: &str| {
-        saved
-            .and_then(|s| s.fields.get(k))
-            .and_then(Value::as_str)
-            .map(String::from)
-    };
     let other_head = match (&r.local, &r.other) {
         (Some(l), _) => format!("LOCAL ({})", l.command.join(" ")),
         (None, Some(o)) => format!("OTHER ({})", o.path.display()),
         _ => String::new(),
     };
-    let o = r.other.as_ref();
-    let l = r.local.as_ref();
-    let mut rows: Vec<(&str, String, String, String)> = vec![
-        (
-            "python",
-            dash(
-                saved
-                    .and_then(|s| s.python_version())
-                    .and_then(|v| v.split_whitespace().next())
-                    .map(String::from),
-            ),
-            dash(inf.python.clone()),
-            match (l, o) {
-                (Some(l), _) => l
-                    .version
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or(&l.python)
-                    .to_string(),
-                (_, Some(o)) => dash(o.writer_python()),
-                _ => String::new(),
-            },
-        ),
-        (
-            "platform",
-            dash(sv("platform")),
-            "–".into(),
-            match (l, o) {
-                (Some(l), _) => l.platform.clone(),
-                (_, Some(o)) => dash(
-                    o.saved
-                        .as_ref()
-                        .and_then(|s| s.platform())
-                        .map(String::from),
-                ),
-                _ => String::new(),
-            },
-        ),
-        (
-            "dill",
-            dash(sv("dill_version")),
-            dash(inf.dill.clone()),
-            match (l, o) {
-                (Some(l), _) => l.dill.clone().unwrap_or_else(|| "not installed".into()),
-                (_, Some(o)) => dash(o.inferred.dill.clone()),
-                _ => String::new(),
-            },
-        ),
-        (
-            "numpy",
-            dash(sv("numpy_version")),
-            dash(inf.numpy.clone()),
-            match (l, o) {
-                (Some(l), _) => l.numpy.clone().unwrap_or_else(|| "not installed".into()),
-                (_, Some(o)) => dash(o.inferred.numpy.clone()),
-                _ => String::new(),
-            },
-        ),
-        (
-            "pandas",
-            "–".into(),
-            dash(inf.pandas.clone()),
-            match (l, o) {
-                (Some(l), _) => l.pandas.clone().unwrap_or_else(|| "not installed".into()),
-                (_, Some(o)) => dash(o.inferred.pandas.clone()),
-                _ => String::new(),
-            },
-        ),
-        (
-            "imports",
-            saved.map_or("–".into(), |s| format!("{} loaded", s.modules().len())),
-            list_cell(&inf.imports),
-            match (l, o) {
-                (Some(l), _) => {
-                    let missing: Vec<&str> = inf
-                        .imports
-                        .iter()
-                        .filter(|m| l.has_module(m) == Some(false))
-                        .map(String::as_str)
-                        .collect();
-                    if missing.is_empty() {
-                        format!("{} found", inf.imports.len())
-                    } else {
-                        format!("missing {}", missing.join(", "))
-                    }
-                }
-                (_, Some(o)) => list_cell(&o.inferred.imports),
-                _ => String::new(),
-            },
-        ),
-    ];
-    if !inf.file_handles.is_empty() {
-        let list: Vec<String> = inf
-            .file_handles
-            .iter()
-            .map(|h| format!("{} ({})", h.path, h.mode))
-            .collect();
-        rows.push(("file handles", "–".into(), list.join(", "), String::new()));
-    }
-    if let Some(c) = sv("cwd") {
-        rows.push(("cwd", c, "–".into(), String::new()));
-    }
-    let mark = |field: &str| {
-        let worst = r
-            .mismatches
-            .iter()
-            .filter(|m| {
-                m.field == field
-                    || (field == "imports" && m.field == "modules")
-                    || (field == "file handles" && m.field == "file_handle")
-            })
-            .map(|m| m.severity)
-            .max();
-        match worst {
-            Some(Verdict::Fail) => "✗",
-            Some(Verdict::Warn) => "!",
-            _ => " ",
-        }
+    // The same rows the TUI shows, from the library's env table.
+    let report = EnvReport {
+        env: r.env.clone(),
+        other: match (&r.local, &r.other) {
+            (Some(l), _) => Other::Local(Box::new(l.clone())),
+            (None, Some(o)) => Other::Checkpoint(Box::new(o.clone())),
+            _ => Other::Nothing,
+        },
+        mismatches: r.mismatches.clone(),
+        verdict: r.verdict,
     };
     let mut header = vec!["", "FIELD", "SAVED (sidecar)", "INFERRED (file)"];
     if !other_head.is_empty() {
         header.push(&other_head);
     }
-    let table_rows: Vec<Vec<String>> = rows
+    let table_rows: Vec<Vec<String>> = env_rows(&report, 48)
         .into_iter()
-        .map(|(f, s, i, x)| {
-            let mut row = vec![mark(f).to_string(), f.to_string(), s, i];
+        .map(|row| {
+            let mark = match row.severity {
+                Some(Verdict::Fail) => "✗",
+                Some(Verdict::Warn) => "!",
+                _ => " ",
+            };
+            let mut cells = vec![
+                mark.to_string(),
+                row.field.to_string(),
+                row.saved,
+                row.inferred,
+            ];
             if !other_head.is_empty() {
-                row.push(x);
+                cells.push(row.other);
             }
-            row
+            cells
         })
         .collect();
     table(&mut out, &header, &table_rows, &[])?;

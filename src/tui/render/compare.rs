@@ -87,7 +87,7 @@ pub fn env(t: &Theme, v: &EnvView, inner: usize, python: &str) -> Vec<Line<'stat
             dim.add_modifier(Modifier::BOLD),
         ),
     ];
-    for row in env_rows(r) {
+    for row in env_rows(r, 28) {
         let style = match row.severity {
             Some(sev) => bold(verdict_color(t, sev)),
             None => Style::default().fg(t.text),

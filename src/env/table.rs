@@ -1,12 +1,11 @@
-//! The env comparison the TUI shows, built from `crate::env`: what the
-//! checkpoint's sidecar saved, what its bytes tell, and the other side (a
-//! probed Python or another checkpoint), row by row with the worst mismatch
-//! of each field. Pure functions of library results; the probing happens in a
-//! job.
+//! The env comparison as a table, for `brine env` and the TUI alike: what the
+//! checkpoint's sidecar saved, what its bytes tell, and the other side (a probed
+//! Python or another checkpoint), row by row with the worst mismatch of each field.
+//! Pure functions of the results in `crate::env`; nothing here probes or reads.
 
 use serde_json::Value;
 
-use crate::env::{Env, Local, Mismatch, Verdict, check};
+use super::{Env, Local, Mismatch, Verdict, check};
 
 /// What the checkpoint is compared with.
 #[derive(Debug, Clone)]
@@ -82,28 +81,27 @@ fn dash(v: Option<String>) -> String {
     v.filter(|s| !s.is_empty()).unwrap_or_else(|| "–".into())
 }
 
-/// A list for one cell: its start and a count when long.
-fn list_cell(items: &[String]) -> String {
-    const WIDTH: usize = 28;
+/// A list for one cell, about `width` characters: its start and a count when long.
+fn list_cell(items: &[String], width: usize) -> String {
     let all = items.join(", ");
-    if all.chars().count() <= WIDTH {
+    if all.chars().count() <= width {
         return dash(Some(all));
     }
     let mut shown = Vec::new();
     let mut used = 0;
     for m in items {
-        if used + m.len() + 2 > WIDTH {
+        if used + m.len() + 2 > width {
             break;
         }
         used += m.len() + 2;
         shown.push(m.as_str());
     }
-    format!("{}, … ({})", shown.join(", "), items.len())
+    format!("{}, … ({} in all)", shown.join(", "), items.len())
 }
 
 /// The rows of a report: python, platform, dill, numpy, pandas, imports, and
 /// file handles and cwd when there are any.
-pub fn env_rows(r: &EnvReport) -> Vec<EnvRow> {
+pub fn env_rows(r: &EnvReport, list_width: usize) -> Vec<EnvRow> {
     let inf = &r.env.inferred;
     let saved = r.env.saved.as_ref();
     let sv = |k: &str| {
@@ -187,7 +185,7 @@ pub fn env_rows(r: &EnvReport) -> Vec<EnvRow> {
         (
             "imports",
             saved.map_or("–".into(), |s| format!("{} loaded", s.modules().len())),
-            list_cell(&inf.imports),
+            list_cell(&inf.imports, list_width),
             match (l, o) {
                 (Some(l), _) => {
                     let missing: Vec<&str> = inf
@@ -202,7 +200,7 @@ pub fn env_rows(r: &EnvReport) -> Vec<EnvRow> {
                         format!("missing {}", missing.join(", "))
                     }
                 }
-                (_, Some(o)) => list_cell(&o.inferred.imports),
+                (_, Some(o)) => list_cell(&o.inferred.imports, list_width),
                 _ => String::new(),
             },
         ),
@@ -255,7 +253,7 @@ mod tests {
             ..Local::default()
         };
         let r = EnvReport::against_local(env, local);
-        let rows = env_rows(&r);
+        let rows = env_rows(&r, 28);
         let imports = rows.iter().find(|r| r.field == "imports").unwrap();
         assert_eq!(imports.other, "missing numpy");
         assert_eq!(imports.severity, Some(Verdict::Fail));
