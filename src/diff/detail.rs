@@ -199,113 +199,6 @@ impl Style {
     }
 }
 
-/// `_create_code` field names by argument count and whether `co_lnotab` leads (§11).
-fn code_fields(n: usize, lnotab_first: bool) -> Option<&'static [&'static str]> {
-    const P37: &[&str] = &[
-        "argcount",
-        "kwonlyargcount",
-        "nlocals",
-        "stacksize",
-        "flags",
-        "code",
-        "consts",
-        "names",
-        "varnames",
-        "filename",
-        "name",
-        "firstlineno",
-        "lnotab",
-        "freevars",
-        "cellvars",
-    ];
-    const P38: &[&str] = &[
-        "argcount",
-        "posonlyargcount",
-        "kwonlyargcount",
-        "nlocals",
-        "stacksize",
-        "flags",
-        "code",
-        "consts",
-        "names",
-        "varnames",
-        "filename",
-        "name",
-        "firstlineno",
-        "lnotab",
-        "freevars",
-        "cellvars",
-    ];
-    const P310: &[&str] = &[
-        "lnotab",
-        "argcount",
-        "posonlyargcount",
-        "kwonlyargcount",
-        "nlocals",
-        "stacksize",
-        "flags",
-        "code",
-        "consts",
-        "names",
-        "varnames",
-        "filename",
-        "name",
-        "firstlineno",
-        "linetable",
-        "freevars",
-        "cellvars",
-    ];
-    const PYPY311: &[&str] = &[
-        "lnotab",
-        "argcount",
-        "posonlyargcount",
-        "kwonlyargcount",
-        "nlocals",
-        "stacksize",
-        "flags",
-        "code",
-        "consts",
-        "names",
-        "varnames",
-        "filename",
-        "name",
-        "qualname",
-        "firstlineno",
-        "linetable",
-        "freevars",
-        "cellvars",
-    ];
-    const P311: &[&str] = &[
-        "lnotab",
-        "argcount",
-        "posonlyargcount",
-        "kwonlyargcount",
-        "nlocals",
-        "stacksize",
-        "flags",
-        "code",
-        "consts",
-        "names",
-        "varnames",
-        "filename",
-        "name",
-        "qualname",
-        "firstlineno",
-        "linetable",
-        "exceptiontable",
-        "freevars",
-        "cellvars",
-    ];
-    match (n, lnotab_first) {
-        (15, false) => Some(P37),
-        (16, false) => Some(P38),
-        (17, true) => Some(P310),
-        (18, true) => Some(PYPY311),
-        (19, true) => Some(P311),
-        _ => None,
-    }
-}
-
 /// Which fields of two code objects differ, and the constants when they do.
 #[allow(clippy::too_many_arguments)]
 fn code_details(
@@ -328,7 +221,7 @@ fn code_details(
     let lead = aa
         .first()
         .is_some_and(|&f| pa.node(f).kind == NodeKind::Bytes);
-    let names = code_fields(aa.len(), lead);
+    let names = crate::session::code::field_names(aa.len(), lead);
     if aa.len() != ab.len() || names.is_none() {
         return vec![Detail::changed(
             "__code__",

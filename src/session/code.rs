@@ -53,84 +53,202 @@ const PY3_ALL: &[&str] = &[
     "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14",
 ];
 
-fn layout(count: usize, lnotab_first: bool) -> Option<Layout> {
-    let l = |o: usize, argc, posonly, kwonly, pythons, check| {
-        // `base` is the last of the argument counts; the fields after it are laid out alike.
-        let base = o + argc;
-        Layout {
-            argcount: o,
-            posonly,
-            kwonly,
-            flags: base + 3,
-            code: base + 4,
-            consts: base + 5,
-            names: base + 6,
-            varnames: base + 7,
-            filename: base + 8,
-            name: base + 9,
-            qualname: None,
-            firstlineno: base + 10,
-            freevars: base + 12,
-            pythons,
-            check_bytecode: check,
-        }
-    };
+/// The `_create_code` argument names for each layout (§11 of the format notes), keyed by
+/// the argument count and whether `co_lnotab` leads. The one place these layouts live:
+/// `layout` takes its field positions from here, and `diff` its field names.
+pub fn field_names(count: usize, lnotab_first: bool) -> Option<&'static [&'static str]> {
     Some(match (count, lnotab_first) {
-        // Python 2: argcount nlocals stacksize flags code consts names varnames filename name firstlineno lnotab freevars cellvars
-        (14, false) => Layout {
-            argcount: 0,
-            posonly: None,
-            kwonly: None,
-            flags: 3,
-            code: 4,
-            consts: 5,
-            names: 6,
-            varnames: 7,
-            filename: 8,
-            name: 9,
-            qualname: None,
-            firstlineno: 10,
-            freevars: 12,
-            pythons: &["2.7"],
-            check_bytecode: false,
-        },
-        (15, false) => l(
-            0,
-            1,
-            None,
-            Some(1),
+        (14, false) => &[
+            "argcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "firstlineno",
+            "lnotab",
+            "freevars",
+            "cellvars",
+        ],
+        (15, false) => &[
+            "argcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "firstlineno",
+            "lnotab",
+            "freevars",
+            "cellvars",
+        ],
+        (16, false) => &[
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "firstlineno",
+            "lnotab",
+            "freevars",
+            "cellvars",
+        ],
+        (17, true) => &[
+            "lnotab",
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "firstlineno",
+            "linetable",
+            "freevars",
+            "cellvars",
+        ],
+        (18, true) => &[
+            "lnotab",
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "qualname",
+            "firstlineno",
+            "linetable",
+            "freevars",
+            "cellvars",
+        ],
+        (19, true) => &[
+            "lnotab",
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "qualname",
+            "firstlineno",
+            "linetable",
+            "exceptiontable",
+            "freevars",
+            "cellvars",
+        ],
+        (20, false) => &[
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "qualname",
+            "firstlineno",
+            "linetable",
+            "endlinetable",
+            "columntable",
+            "exceptiontable",
+            "freevars",
+            "cellvars",
+        ],
+        (21, true) => &[
+            "lnotab",
+            "argcount",
+            "posonlyargcount",
+            "kwonlyargcount",
+            "nlocals",
+            "stacksize",
+            "flags",
+            "code",
+            "consts",
+            "names",
+            "varnames",
+            "filename",
+            "name",
+            "qualname",
+            "firstlineno",
+            "linetable",
+            "endlinetable",
+            "columntable",
+            "exceptiontable",
+            "freevars",
+            "cellvars",
+        ],
+        _ => return None,
+    })
+}
+
+fn layout(count: usize, lnotab_first: bool) -> Option<Layout> {
+    let names = field_names(count, lnotab_first)?;
+    let at = |n: &str| names.iter().position(|x| *x == n);
+    let (pythons, check_bytecode): (&'static [&'static str], bool) = match count {
+        14 => (&["2.7"], false),
+        15 => (
             &["3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7"],
             true,
         ),
-        (16, false) => l(0, 2, Some(1), Some(2), &["3.8", "3.9", "3.10"], true),
-        (17, true) => l(1, 2, Some(2), Some(3), &["3.10"], true),
-        (18, true) | (19, true) => {
-            let mut x = l(
-                1,
-                2,
-                Some(2),
-                Some(3),
-                &["3.11", "3.12", "3.13", "3.14"],
-                true,
-            );
-            x.qualname = Some(13);
-            x.firstlineno = 14;
-            x.freevars = if count == 19 { 17 } else { 16 };
-            if count == 18 {
-                x.pythons = &["pypy3.11"];
-                x.check_bytecode = false;
-            }
-            x
-        }
-        (20, false) | (21, true) => {
-            let o = usize::from(count == 21);
-            let mut x = l(o, 2, Some(o + 1), Some(o + 2), &["3.11"], false);
-            x.qualname = Some(o + 12);
-            x.firstlineno = o + 13;
-            x.freevars = o + 18;
-            x
-        }
-        _ => return None,
+        16 => (&["3.8", "3.9", "3.10"], true),
+        17 => (&["3.10"], true),
+        18 => (&["pypy3.11"], false),
+        19 => (&["3.11", "3.12", "3.13", "3.14"], true),
+        _ => (&["3.11"], false),
+    };
+    Some(Layout {
+        argcount: at("argcount")?,
+        posonly: at("posonlyargcount"),
+        kwonly: at("kwonlyargcount"),
+        flags: at("flags")?,
+        code: at("code")?,
+        consts: at("consts")?,
+        names: at("names")?,
+        varnames: at("varnames")?,
+        filename: at("filename")?,
+        name: at("name")?,
+        qualname: at("qualname"),
+        firstlineno: at("firstlineno")?,
+        freevars: at("freevars")?,
+        pythons,
+        check_bytecode,
     })
 }
 
