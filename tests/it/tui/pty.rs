@@ -262,12 +262,18 @@ fn diff_with_a_marked_checkpoint_shows_changes_and_their_items() {
     tui.send("G ");
     tui.wait_for("●");
     tui.send("g\r");
-    tui.wait_for("__name__");
+    // Wait for what only the opened first file shows: `__name__` alone is already on the
+    // screen in the preview of the highlighted (last) file.
+    tui.wait_for("checkpoint_analysis.pkl · 16 names");
     tui.send("d");
-    let s = tui.wait_for(" diff ");
-    assert!(s.contains("added") && s.contains("removed"), "{s}");
+    // The status line says "d diff" too: wait for the diff itself.
+    let s = tui.wait("the diff", |s| s.contains("added") && s.contains("removed"));
+    assert!(
+        s.contains("checkpoint_analysis.pkl  →  checkpoint_training.pkl"),
+        "{s}"
+    );
     assert!(s.contains("size "), "{s}");
     tui.send("\x1b");
-    tui.wait("the diff closed", |s| !s.contains(" diff "));
+    tui.wait("the diff closed", |s| !s.contains("removed"));
     tui.quit();
 }
