@@ -4,7 +4,6 @@
 mod edit;
 mod env;
 mod inspect;
-pub mod output;
 mod scan;
 
 use std::path::PathBuf;
@@ -62,27 +61,7 @@ enum Command {
     Restore(env::RestoreArgs),
 }
 
-/// An error for the user: one line, and the exit code it maps to.
-#[derive(Debug)]
-pub struct Failure {
-    pub message: String,
-    pub code: u8,
-}
-
-impl Failure {
-    pub fn error(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            code: 1,
-        }
-    }
-    pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            code: 2,
-        }
-    }
-}
+pub use crate::failure::Failure;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -17,7 +17,7 @@ pub mod tree;
 
 use std::path::PathBuf;
 
-use crate::cli::Failure;
+use crate::failure::Failure;
 
 pub use app::App;
 pub use render::render;
@@ -43,4 +43,4 @@ pub fn run(dir: Option<PathBuf>) -> Result<u8, Failure> {
 }
 
 /// `1.2 KiB`-style sizes, as the CLI prints them.
-pub use crate::cli::output::human_size;
+pub use crate::text::human_size;

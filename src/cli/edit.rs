@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use super::Failure;
 use super::inspect::open;
-use super::output::human_size;
 use crate::edit::pattern::{self, Pattern};
 use crate::edit::{self, Edited};
 use crate::session::Session;
 use crate::store::write::{self, Fingerprint, WriteError};
+use crate::text::human_size;
 
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
@@ -220,7 +220,7 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
             "cut_at": at,
             "bytes": written.bytes,
         });
-        super::output::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
     } else {
         println!(
             "wrote {} ({}): {} complete names",
@@ -313,7 +313,7 @@ fn report(
             "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
-        return super::output::json(&v).map_err(|e| Failure::error(e.to_string()));
+        return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
     println!(
@@ -360,7 +360,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
             .rev()
             .map(|b| json!({"original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "exists": b.backup.exists()}))
             .collect();
-        super::output::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
         return Ok(0);
     }
     if list.is_empty() {
@@ -385,7 +385,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    super::output::table(
+    crate::text::table(
         &mut out,
         &["WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
         &rows,

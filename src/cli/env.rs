@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 
 use super::Failure;
 use super::inspect::open;
-use super::output::{human_size, table};
 use crate::env::table::{EnvReport, Other, env_rows};
 use crate::env::{self, Env, Local, Mismatch, Verdict, check, probe};
 use crate::store::sidecar;
+use crate::text::{human_size, table};
 
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
@@ -155,7 +155,7 @@ pub fn env(a: EnvArgs) -> Result<u8, Failure> {
         }
     };
     if a.json {
-        super::output::json(&report.to_json()).map_err(io_failure)?;
+        crate::text::json(&report.to_json()).map_err(io_failure)?;
     } else {
         print_report(&a.file, &report).map_err(io_failure)?;
     }
@@ -190,7 +190,7 @@ fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
             "backup": written.backup.as_ref().map(|b| b.display().to_string()),
             "fields": fields,
         });
-        super::output::json(&v).map_err(io_failure)?;
+        crate::text::json(&v).map_err(io_failure)?;
     } else {
         let mut out = std::io::stdout().lock();
         writeln!(out, "wrote {}", written.path.display()).map_err(io_failure)?;
@@ -298,7 +298,7 @@ pub fn diff(a: DiffArgs) -> Result<u8, Failure> {
         let mut v = d.to_json();
         v["a"] = json!(a.a.display().to_string());
         v["b"] = json!(a.b.display().to_string());
-        super::output::json(&v).map_err(io_failure)?;
+        crate::text::json(&v).map_err(io_failure)?;
         return Ok(0);
     }
     print_diff(&a.a, &a.b, &d).map_err(io_failure)?;

@@ -6,8 +6,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::Failure;
-use super::output::{human_size, table};
 use crate::session::{Child, Entry, Session, pyrepr};
+use crate::text::{human_size, table};
 
 /// Opens a checkpoint for reading, or says in one line why not.
 pub fn open(file: &Path) -> Result<Session, Failure> {
@@ -40,7 +40,7 @@ fn io_message(e: &std::io::Error) -> String {
 pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> {
     let s = open(file)?;
     if as_json {
-        super::output::json(&inspect_json(file, &s)).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&inspect_json(file, &s)).map_err(|e| Failure::error(e.to_string()))?;
     } else {
         print_inspect(file, &s, width).map_err(|e| Failure::error(e.to_string()))?;
     }
@@ -175,7 +175,7 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
             "preview": d.preview(node, 200),
             "children": children,
         });
-        super::output::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
         return Ok(0);
     }
     let mut out = std::io::stdout().lock();

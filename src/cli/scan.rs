@@ -170,7 +170,7 @@ fn print_json(outcomes: &[(PathBuf, Outcome)], worst: Option<Severity>) -> std::
             }),
         })
         .collect();
-    super::output::json(&json!({
+    crate::text::json(&json!({
         "verdict": worst.map(Severity::as_str),
         "files": files,
     }))

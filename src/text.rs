@@ -1,4 +1,5 @@
-//! Shared pieces of human and JSON output.
+//! Text both faces print: sizes, aligned tables, JSON. The CLI and the TUI both
+//! use this module; neither face imports the other.
 
 use std::io::Write;
 
