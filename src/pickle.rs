@@ -7,6 +7,7 @@ pub mod machine;
 pub mod opcode;
 pub mod program;
 pub mod reader;
+pub mod resolve;
 pub mod text;
 
 pub use error::{Error, ErrorKind};

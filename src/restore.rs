@@ -177,9 +177,13 @@ fn run_prepared(
     // Scan what will actually be loaded: `--only` can leave a dangerous name behind.
     let scan = scan_verdict(loaded);
     writeln!(log, "scan: {}", scan.line)?;
-    if scan.dangerous && !trust {
+    for l in scan.calls.iter().take(8) {
+        writeln!(log, "{l}")?;
+    }
+    // Only a proof of safety restores without asking.
+    if scan.gated && !trust {
         return Err(RestoreError::Refused(format!(
-            "{}: not restoring: loading it {}; see `brine scan`, restore other names with --only, or pass --trust",
+            "{}: not restoring: the scan cannot prove it safe: {}; see `brine scan`, restore other names with --only, or pass --trust",
             file.display(),
             scan.why,
         )));
@@ -218,8 +222,11 @@ fn run_prepared(
 /// The scan's word on a checkpoint, reduced to what restore needs.
 struct ScanVerdict {
     line: String,
-    dangerous: bool,
+    /// Anything but `safe`: restoring takes `--trust`.
+    gated: bool,
     why: String,
+    /// What loading each flagged variable calls.
+    calls: Vec<String>,
 }
 
 fn scan_verdict(s: &Session) -> ScanVerdict {
@@ -234,17 +241,32 @@ fn scan_verdict(s: &Session) -> ScanVerdict {
     let first = report
         .findings
         .iter()
-        .find(|f| f.severity == Severity::Dangerous)
+        .filter(|f| f.severity == report.verdict)
+        .min_by_key(|f| f.offset)
         .map(|f| format!("{} (in '{}')", f.what, f.holder()))
         .unwrap_or_default();
-    let mut line = report.verdict.as_str().to_string();
+    let mut line = format!("{} ({})", report.verdict, report.completeness);
     if !worst.is_empty() {
-        line.push_str(&format!(" ({})", worst.join("; ")));
+        line.push_str(&format!(": {}", worst.join("; ")));
+    }
+    let mut calls = Vec::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.severity != Severity::Safe)
+    {
+        if let Some(v) = report.log.iter().find(|v| v.holder == f.holder()) {
+            let l = format!("  {} calls: {}", v.holder, v.chain());
+            if !calls.contains(&l) {
+                calls.push(l);
+            }
+        }
     }
     ScanVerdict {
         line,
-        dangerous: report.verdict == Severity::Dangerous,
+        gated: report.verdict != Severity::Safe,
         why: first,
+        calls,
     }
 }
 

@@ -1,59 +1,54 @@
-//! A dill-aware safety scan: what loading a pickle would import, call and
-//! touch, read from the symbolic program. Nothing is imported, called or
-//! evaluated; strings hidden behind `codecs.decode` are decoded here, in Rust.
+//! A closed-world safety scan of a pickle or dill session, read from the
+//! symbolic program: nothing is imported, called or evaluated.
 //!
 //! ```no_run
 //! let session = brine::session::Session::open(std::path::Path::new("ckpt.pkl"))?;
 //! let report = brine::scan::scan(&session);
-//! println!("{}", report.verdict);                      // safe | notice | dangerous
+//! println!("{} ({})", report.verdict, report.completeness); // safe | unknown | dangerous
 //! for f in &report.findings {
 //!     println!("{} at byte {}: {}", f.holder(), f.offset, f.what);
 //! }
-//! let v = report.verdict_of("model");                  // per-variable verdict
+//! for v in &report.log {                                     // what loading each name calls
+//!     println!("{}: {}", v.holder, v.calls.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(" → "));
+//! }
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Each call loading would make (REDUCE, NEWOBJ/NEWOBJ_EX, INST/OBJ, and
-//! BUILD/SETITEMS/APPENDS that run a by-value class's own methods) is
-//! resolved to what it calls, following getattr/import chains, dill's helpers,
-//! `operator.methodcaller`/`attrgetter`, `partial`, EXT codes the file maps
-//! with `copyreg.add_extension`, and statically decodable `codecs.decode`
-//! strings (`value.rs`). The rules table (`rules.rs`) then says what the call
-//! does. Verdicts:
+//! Verdicts:
 //!
-//! - **dangerous**: loading runs a command, evaluates or compiles code, opens
-//!   a connection, deletes or writes files, loads a nested pickle, calls a
-//!   by-value function whose code names such things, or calls something that
-//!   cannot be known (an unmapped EXT code, a computed global name).
-//!   `dill._dill._create_filehandle` with a mode that can write (`w`, `x`,
-//!   `a`, `+`) or with `fmode=2` (which writes the saved contents) is
-//!   dangerous: the open itself truncates or creates the file, on a path the
-//!   file chose.
-//! - **notice**: loading calls something outside the reconstructors that dill,
-//!   the stdlib, numpy and pandas use for normal data (named, with its
-//!   module); opens a file for reading; calls by-value code whose names reach
-//!   nothing dangerous; or the file refers to a dangerous callable without
-//!   calling it (`sysfn = os.system`, a by-value function whose code names
-//!   `os.system`, a `refimported` `from os import system`).
-//! - **safe**: nothing else.
+//! - **safe** is a proof: every global the file references and every call,
+//!   BUILD, SETITEMS/APPENDS and object creation loading performs is on the
+//!   closed allowlist of exact callables (`allow.rs`) with its argument
+//!   constraints met (`checks.rs`), and no class the file defines by value has a
+//!   method the unpickler or the interpreter would call during load
+//!   (`implicit.rs`).
+//! - **unknown**: something falls outside the allowlist; each finding names what and where.
+//! - **dangerous**: the analysis reaches a known-dangerous capability (`deny.rs`):
+//!   a process, eval/exec/compile, an import of a module off the list that acts,
+//!   a file write, the network, a nested unpickle, a thread or finalizer callback,
+//!   or rebinding `sys.modules`/`__main__`/module attributes.
 //!
-//! Each finding is attributed to the first namespace entry whose value reaches
-//! it, else to the module header or post-processing.
+//! Completeness (complete / truncated / corrupt / analysis limit) is reported
+//! apart from the verdict. Names resolve as the unpickler resolves them
+//! (`crate::pickle::resolve`, shared with `inspect`).
 
+pub mod allow;
 mod analyse;
-pub mod rules;
+mod checks;
+mod code;
+pub mod deny;
+mod implicit;
+mod report;
+pub mod sarif;
 pub mod value;
 
-use std::collections::HashMap;
-
-use crate::pickle::{NodeId, Program};
 use crate::session::Session;
 
-/// How worrying a finding, or a whole file, is. Ordered: `Safe < Notice < Dangerous`.
+/// How far a file, a variable or a finding is from proven safe. Ordered: `Safe < Unknown < Dangerous`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Safe,
-    Notice,
+    Unknown,
     Dangerous,
 }
 
@@ -61,7 +56,7 @@ impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Safe => "safe",
-            Severity::Notice => "notice",
+            Severity::Unknown => "unknown",
             Severity::Dangerous => "dangerous",
         }
     }
@@ -73,39 +68,57 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// What kind of effect a finding is.
+/// A known-dangerous capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    Process,
+    Code,
+    FileWrite,
+    Network,
+    NestedLoad,
+    /// Thread, timer, atexit, finalizer or weakref callbacks.
+    Callback,
+    /// `sys.modules`, `__main__`, module attributes, the copyreg registry.
+    Rebind,
+}
+
+/// What kind of thing a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Category {
-    /// Builds data (the reconstructors of normal pickles).
-    Data,
-    Command,
-    Code,
-    Network,
-    FileWrite,
-    FileRead,
-    NestedLoad,
-    Import,
-    /// Runs bytecode the file carries (`_create_function`).
+    /// Reaches a known-dangerous capability.
+    Capability(Capability),
+    /// Uses a name that is not on the allowlist.
+    Unlisted,
+    /// A listed callable whose argument constraint is not met.
+    Constraint,
+    /// A method of a by-value class that loading calls implicitly.
+    Implicit,
+    /// Runs bytecode the file carries.
     ByValueCode,
-    /// Calls or imports something that cannot be known without running the file.
-    Unresolved,
-    Other,
+    /// A global, attribute or callable the file computes at load.
+    Computed,
+    /// Changes a module, a class or another object the file did not build.
+    Mutation,
 }
 
 impl Category {
     pub fn as_str(self) -> &'static str {
         match self {
-            Category::Data => "data",
-            Category::Command => "command",
-            Category::Code => "code",
-            Category::Network => "network",
-            Category::FileWrite => "file-write",
-            Category::FileRead => "file-read",
-            Category::NestedLoad => "nested-load",
-            Category::Import => "import",
+            Category::Capability(c) => match c {
+                Capability::Process => "process",
+                Capability::Code => "code",
+                Capability::FileWrite => "file-write",
+                Capability::Network => "network",
+                Capability::NestedLoad => "nested-load",
+                Capability::Callback => "callback",
+                Capability::Rebind => "rebind",
+            },
+            Category::Unlisted => "unlisted",
+            Category::Constraint => "constraint",
+            Category::Implicit => "implicit-call",
             Category::ByValueCode => "by-value-code",
-            Category::Unresolved => "unresolved",
-            Category::Other => "other",
+            Category::Computed => "computed",
+            Category::Mutation => "mutation",
         }
     }
 }
@@ -121,7 +134,7 @@ pub enum Place {
     Postprocessing,
 }
 
-/// One thing loading would do that is worth telling.
+/// One reason the file is not proven safe.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     /// The namespace entry (or plain pickle root) holding it.
@@ -139,22 +152,94 @@ pub struct Finding {
 impl Finding {
     /// The variable name, or `(module header)` / `(postprocessing)`.
     pub fn holder(&self) -> &str {
-        match (&self.variable, self.place) {
-            (Some(v), _) => v,
-            (None, Place::ModuleHeader) => "(module header)",
-            (None, _) => "(postprocessing)",
+        holder(&self.variable, self.place)
+    }
+}
+
+fn holder(variable: &Option<String>, place: Place) -> &str {
+    match (variable, place) {
+        (Some(v), _) => v,
+        (None, Place::ModuleHeader) => "(module header)",
+        (None, _) => "(postprocessing)",
+    }
+}
+
+/// How much of the file the verdict covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completeness {
+    Complete,
+    /// The file ends early: only what was read is judged (and loading it fails there).
+    Truncated,
+    /// The file stops making sense at some byte: only what came before is judged.
+    Corrupt,
+    /// A chain of lookups or calls went deeper than the analysis follows.
+    AnalysisLimit,
+}
+
+impl Completeness {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Completeness::Complete => "complete",
+            Completeness::Truncated => "truncated",
+            Completeness::Corrupt => "corrupt",
+            Completeness::AnalysisLimit => "analysis limit hit",
         }
     }
 }
+
+impl std::fmt::Display for Completeness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One call loading performs, resolved: `posix.system('touch x')`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub offset: u64,
+    pub text: String,
+    pub severity: Severity,
+}
+
+/// The calls loading one namespace entry performs, in stream order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariableCalls {
+    pub variable: Option<String>,
+    pub place: Place,
+    /// The variable name, or `(module header)` / `(postprocessing)`.
+    pub holder: String,
+    pub calls: Vec<Call>,
+    /// Calls not listed (the log keeps the first [`LOG_PER_VARIABLE`] of each variable).
+    pub more: u64,
+}
+
+impl VariableCalls {
+    /// `a → b → c (+N more)`: the first calls, for one line.
+    pub fn chain(&self) -> String {
+        let mut parts: Vec<&str> = self.calls.iter().take(8).map(|c| c.text.as_str()).collect();
+        let more = self.more + self.calls.len().saturating_sub(8) as u64;
+        let tail = format!("(+{more} more)");
+        if more > 0 {
+            parts.push(&tail);
+        }
+        parts.join(" → ")
+    }
+}
+
+/// How many calls the log keeps per variable.
+pub const LOG_PER_VARIABLE: usize = 64;
 
 /// The scan of one file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub verdict: Severity,
+    pub completeness: Completeness,
     pub findings: Vec<Finding>,
+    /// Per variable, what loading it calls.
+    pub log: Vec<VariableCalls>,
     /// Every module that loading would import, sorted.
     pub imports: Vec<String>,
-    /// Every global loading would call, with how often, most frequent first.
+    /// Every callable loading would call, with how often, most frequent first.
     pub calls: Vec<(String, u64)>,
     /// False when the file was cut: only what was read is scanned.
     pub complete: bool,
@@ -172,8 +257,8 @@ impl Report {
     }
 
     /// The worst verdict of every variable that has a finding.
-    pub fn by_variable(&self) -> HashMap<&str, Severity> {
-        let mut out: HashMap<&str, Severity> = HashMap::new();
+    pub fn by_variable(&self) -> std::collections::HashMap<&str, Severity> {
+        let mut out = std::collections::HashMap::new();
         for f in &self.findings {
             if let Some(v) = &f.variable {
                 let e = out.entry(v.as_str()).or_insert(Severity::Safe);
@@ -182,135 +267,41 @@ impl Report {
         }
         out
     }
+
+    /// The calls loading `variable` performs.
+    pub fn calls_of(&self, variable: &str) -> Option<&VariableCalls> {
+        self.log
+            .iter()
+            .find(|v| v.variable.as_deref() == Some(variable))
+    }
+
+    /// One line for a non-safe file (`inspect`, restore): the verdict and its first reason.
+    pub fn warning(&self) -> Option<String> {
+        if self.verdict == Severity::Safe {
+            return None;
+        }
+        let first = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == self.verdict)
+            .min_by_key(|f| f.offset)?;
+        let more = self.findings.len() - 1;
+        let more = match more {
+            0 => String::new(),
+            1 => " (+1 more finding)".into(),
+            n => format!(" (+{n} more findings)"),
+        };
+        Some(format!(
+            "scan: {}: {}: {}{more}; see `brine scan`",
+            self.verdict,
+            first.holder(),
+            first.what
+        ))
+    }
 }
 
 /// Scans a decoded session (or plain pickle).
 pub fn scan(session: &Session) -> Report {
     let pass = analyse::Analyser::new(session).run();
-    // Attribution walks the whole program: only worth it when there is something to attribute.
-    let owners = if pass.raw.is_empty() {
-        Owners { owner: Vec::new() }
-    } else {
-        Owners::compute(session)
-    };
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut index: HashMap<(Option<String>, String), usize> = HashMap::new();
-    let mut raw = pass.raw;
-    raw.sort_by_key(|r| r.offset);
-    for r in raw {
-        let (variable, place) = owners.of(session, r.node);
-        let key = (variable.clone(), r.key.clone());
-        if let Some(&i) = index.get(&key) {
-            let f: &mut Finding = &mut findings[i];
-            f.count += 1;
-            if r.severity > f.severity {
-                f.severity = r.severity;
-                f.what = r.what;
-                f.category = r.category;
-            }
-            continue;
-        }
-        index.insert(key, findings.len());
-        findings.push(Finding {
-            variable,
-            place,
-            offset: r.offset,
-            severity: r.severity,
-            category: r.category,
-            what: r.what,
-            count: 1,
-        });
-    }
-    let verdict = findings
-        .iter()
-        .map(|f| f.severity)
-        .max()
-        .unwrap_or(Severity::Safe);
-    let mut imports: Vec<String> = pass.modules.into_iter().filter(|m| !m.is_empty()).collect();
-    imports.sort();
-    let mut calls: Vec<(String, u64)> = pass.calls.into_iter().collect();
-    calls.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Report {
-        verdict,
-        findings,
-        imports,
-        calls,
-        complete: session.complete(),
-    }
-}
-
-/// The first namespace entry that reaches each node.
-struct Owners {
-    owner: Vec<u32>,
-}
-
-const NOBODY: u32 = u32::MAX;
-
-impl Owners {
-    fn compute(s: &Session) -> Owners {
-        let p: &Program = &s.program;
-        let mut owner = vec![NOBODY; p.node_count()];
-        let mut stack: Vec<NodeId> = Vec::new();
-        for (i, e) in s.entries.iter().enumerate() {
-            let i = i as u32;
-            let mut roots: Vec<NodeId> = e.key.into_iter().chain(e.value).collect();
-            if e.value.is_none() {
-                roots.extend(
-                    s.imported
-                        .iter()
-                        .filter(|r| r.name == e.name)
-                        .map(|r| r.node),
-                );
-            }
-            for r in roots {
-                if owner[r.index()] == NOBODY {
-                    owner[r.index()] = i;
-                    stack.push(r);
-                }
-            }
-            while let Some(n) = stack.pop() {
-                let mut visit = |c: NodeId| {
-                    if owner[c.index()] == NOBODY {
-                        owner[c.index()] = i;
-                        stack.push(c);
-                    }
-                };
-                p.for_each_child(n, &mut visit);
-                if let Some(calls) = s.post.calls.get(&n) {
-                    calls.iter().for_each(|&c| visit(c));
-                }
-            }
-        }
-        Owners { owner }
-    }
-
-    fn of(&self, s: &Session, node: NodeId) -> (Option<String>, Place) {
-        let o = self.owner.get(node.index()).copied().unwrap_or(NOBODY);
-        if let Some(e) = s.entries.get(o as usize) {
-            return (Some(e.name.clone()), Place::Variable);
-        }
-        // A cut file: what follows the last complete entry belongs to the one being read.
-        if !s.complete()
-            && let Some(k) = &s.cut_at_key
-        {
-            let last = s
-                .entries
-                .iter()
-                .filter_map(|e| e.value)
-                .map(|v| s.program.node(v).offset)
-                .max()
-                .unwrap_or(0);
-            if s.program.node(node).offset >= last {
-                return (Some(k.clone()), Place::Variable);
-            }
-        }
-        let before_namespace = s
-            .dict_node
-            .is_some_and(|d| s.program.node(node).offset < s.program.node(d).offset);
-        if before_namespace {
-            (None, Place::ModuleHeader)
-        } else {
-            (None, Place::Postprocessing)
-        }
-    }
+    report::build(session, pass)
 }

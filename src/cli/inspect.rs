@@ -47,6 +47,14 @@ pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> 
     for w in &s.warnings {
         eprintln!("brine: {}: warning: {w}", file.display());
     }
+    // One line when the scan cannot prove the file safe to load.
+    if let Some(w) = crate::scan::scan(&s).warning() {
+        eprintln!(
+            "brine: {}: warning: {}",
+            file.display(),
+            pyrepr::clip(&w, 240)
+        );
+    }
     Ok(0)
 }
 

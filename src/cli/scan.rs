@@ -1,4 +1,5 @@
-//! `brine scan`: what loading each file would import and call, and a verdict.
+//! `brine scan`: what loading each file would import and call, and a verdict
+//! (safe / unknown / dangerous) with completeness apart; text, JSON or SARIF.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,9 @@ pub struct ScanArgs {
     /// Print one JSON object for all files instead of text
     #[arg(long)]
     pub json: bool,
+    /// Output format: text, json or sarif (SARIF 2.1.0, for CI)
+    #[arg(long, value_parser = ["text", "json", "sarif"])]
+    pub format: Option<String>,
 }
 
 /// One file's outcome: its report, or why it could not be read.
@@ -24,7 +28,8 @@ enum Outcome {
     Unreadable(String),
 }
 
-/// Exit 3 when any file is dangerous, else 1 when any could not be read, else 0.
+/// Exit 3 when any file is dangerous, else 1 when any could not be read, else
+/// 4 when any is unknown (not proven safe), else 0.
 pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
     let mut outcomes = Vec::new();
     for f in &a.files {
@@ -40,10 +45,23 @@ pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
     let unreadable = outcomes
         .iter()
         .any(|(_, o)| matches!(o, Outcome::Unreadable(_)));
-    let printed = if a.json {
-        print_json(&outcomes, worst)
-    } else {
-        print_text(&outcomes)
+    let format = a
+        .format
+        .as_deref()
+        .unwrap_or(if a.json { "json" } else { "text" });
+    let printed = match format {
+        "json" => print_json(&outcomes, worst),
+        "sarif" => {
+            let files: Vec<(String, &Report)> = outcomes
+                .iter()
+                .filter_map(|(p, o)| match o {
+                    Outcome::Scanned(_, r) => Some((p.display().to_string(), r)),
+                    Outcome::Unreadable(_) => None,
+                })
+                .collect();
+            crate::text::json(&crate::scan::sarif::log(&files))
+        }
+        _ => print_text(&outcomes),
     };
     printed.map_err(|e| Failure::error(e.to_string()))?;
     for (path, o) in &outcomes {
@@ -55,6 +73,8 @@ pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
         3
     } else if unreadable {
         1
+    } else if worst == Some(Severity::Unknown) {
+        4
     } else {
         0
     })
@@ -105,9 +125,10 @@ fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
         let plural = if n == 1 { "" } else { "s" };
         writeln!(
             out,
-            "{}: {} ({n} finding{plural})",
+            "{}: {} ({n} finding{plural}; {})",
             path.display(),
-            r.verdict
+            r.verdict,
+            r.completeness
         )?;
         if let Some(why) = incomplete(s) {
             writeln!(out, "  incomplete: {why}")?;
@@ -133,6 +154,17 @@ fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
                 f.what
             )?;
         }
+        // What loading each flagged variable calls, in order.
+        let mut shown: Vec<&str> = Vec::new();
+        for f in r.findings.iter().filter(|f| f.severity != Severity::Safe) {
+            if shown.contains(&f.holder()) {
+                continue;
+            }
+            shown.push(f.holder());
+            if let Some(v) = r.log.iter().find(|v| v.holder == f.holder()) {
+                writeln!(out, "  {} calls: {}", v.holder, v.chain())?;
+            }
+        }
     }
     Ok(())
 }
@@ -143,6 +175,7 @@ fn report_json(path: &Path, s: &Session, r: &Report) -> Value {
         "verdict": r.verdict.as_str(),
         "format": s.format.as_str(),
         "complete": r.complete,
+        "completeness": r.completeness.as_str(),
         "incomplete": incomplete(s),
         "findings": r.findings.iter().map(|f| json!({
             "variable": f.variable,
@@ -155,6 +188,16 @@ fn report_json(path: &Path, s: &Session, r: &Report) -> Value {
         })).collect::<Vec<_>>(),
         "imports": r.imports,
         "calls": r.calls.iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Vec<_>>(),
+        "call_log": r.log.iter().map(|v| json!({
+            "variable": v.variable,
+            "holder": v.holder,
+            "calls": v.calls.iter().map(|c| json!({
+                "offset": c.offset,
+                "call": c.text,
+                "severity": c.severity.as_str(),
+            })).collect::<Vec<_>>(),
+            "more": v.more,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -217,6 +217,7 @@ pub(crate) struct Machine {
     sparse_memo: HashMap<u64, NodeId>,
     memo_len: u64,
     protocol: u8,
+    protocols: Vec<(u64, u8)>,
     pending: u64,
     root: Option<NodeId>,
     end_offset: u64,
@@ -250,6 +251,7 @@ impl Machine {
             sparse_memo: HashMap::new(),
             memo_len: 0,
             protocol: 0,
+            protocols: Vec::new(),
             pending: 0,
             root: None,
             end_offset: 0,
@@ -294,6 +296,7 @@ impl Machine {
         Program {
             source,
             protocol: self.protocol,
+            protocols: self.protocols,
             nodes: self.nodes,
             sizes: self.sizes,
             big_sizes: self.big_sizes,
@@ -426,7 +429,10 @@ impl Machine {
     fn run(&mut self, op: &Op) -> Result<bool, Error> {
         use Opcode::*;
         match op.code {
-            Proto => self.protocol = op.arg.int().unwrap_or(0) as u8,
+            Proto => {
+                self.protocol = op.arg.int().unwrap_or(0) as u8;
+                self.protocols.push((op.offset, self.protocol));
+            }
             Frame => {}
             Stop => {
                 let [root] = self.pop_n::<1>(op)?;

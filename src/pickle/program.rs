@@ -239,6 +239,10 @@ impl PackedEffect {
 pub struct Program {
     pub source: Source,
     pub protocol: u8,
+    /// Every PROTO op: its offset and the protocol it sets, in stream order. The
+    /// unpickler's protocol changes at each (a file can switch), and name
+    /// mapping depends on it.
+    pub protocols: Vec<(u64, u8)>,
     pub(crate) nodes: Vec<Packed>,
     /// Bytes of the input attributed to each node (its own ops, not its children's).
     /// Per node; `u16::MAX` means "see `big_sizes`".

@@ -1,16 +1,19 @@
-//! One pass over the program: every global referenced, every call loading would
-//! make (REDUCE, NEWOBJ/NEWOBJ_EX, INST/OBJ, BUILD through a by-value
-//! `__setstate__`), each callable resolved by [`Evaluator`] and judged by the
-//! rules table. Produces raw findings on nodes; `scan` attributes them.
+//! One pass over the program: every global the file references, every call
+//! loading makes (REDUCE, NEWOBJ/NEWOBJ_EX, OBJ/INST) and every mutation
+//! (BUILD, SETITEMS, APPENDS, ADDITEMS, dict keys and set items), each judged
+//! against the allowlist. Produces raw findings and the raw call log on nodes;
+//! `report.rs` attributes them to variables. Argument constraints live in
+//! `checks.rs`, the implicit-call model in `implicit.rs`, bytecode facts in `code.rs`.
 
 use std::collections::{HashMap, HashSet};
 
-use super::rules::{self, Check, Rule, call_rule, dangerous_method};
+use super::allow::{self, Use};
 use super::value::{Evaluator, Val};
-use super::{Category, Severity};
-use crate::pickle::{EffectKind, NodeId, NodeKind, Program};
+use super::{Capability, Category, Severity, deny};
+use crate::pickle::resolve::Extensions;
+use crate::pickle::{EffectKind, NodeId, NodeKind, NodeMap, Program};
 use crate::session::names::QualName;
-use crate::session::{Describer, Session, pyrepr};
+use crate::session::{Describer, Session};
 
 /// A finding before it is attributed to a variable.
 #[derive(Debug, Clone)]
@@ -24,83 +27,54 @@ pub struct Raw {
     pub key: String,
 }
 
+/// One call in the log, before attribution.
+#[derive(Debug, Clone, Copy)]
+pub struct RawCall {
+    pub node: NodeId,
+    pub offset: u64,
+    /// Index into [`Pass::callees`].
+    pub callee: u32,
+    /// The node whose items are the arguments (the argument tuple, or the call itself).
+    pub args: Option<NodeId>,
+    pub severity: Severity,
+}
+
 /// What a pass collects.
 #[derive(Default)]
 pub struct Pass {
     pub raw: Vec<Raw>,
-    /// Every callable called at load, by name, with how often.
-    pub calls: HashMap<String, u64>,
-    /// Every module a global or import names.
+    pub log: Vec<RawCall>,
+    pub callees: Vec<String>,
     pub modules: HashSet<String>,
+    /// A chain went deeper than the evaluator follows.
+    pub limit_hit: bool,
 }
 
-/// Modules with a dangerous row in the rules table, for names found in bytecode.
-const CODE_MODULES: &[&str] = &[
-    "os",
-    "posix",
-    "nt",
-    "subprocess",
-    "shutil",
-    "socket",
-    "pty",
-    "runpy",
-    "webbrowser",
-    "pickle",
-    "_pickle",
-    "dill",
-    "ctypes",
-    "code",
-    "codeop",
-    "urllib",
-    "requests",
-    "http",
-    "ftplib",
-    "smtplib",
-    "marshal",
-    "shelve",
-    "importlib",
-    "builtins",
-    "platform",
-    "asyncio",
-];
+/// The judgement of one call, reference or mutation.
+pub(super) type Verdict = Option<(Severity, Category, String)>;
+
+pub(super) fn unknown(category: Category, what: String) -> Verdict {
+    Some((Severity::Unknown, category, what))
+}
+
+pub(super) fn dangerous(c: Capability, what: String) -> Verdict {
+    Some((Severity::Dangerous, Category::Capability(c), what))
+}
 
 pub struct Analyser<'s> {
-    s: &'s Session,
-    p: &'s Program,
-    d: Describer<'s>,
-    pub ev: Evaluator<'s>,
-    rules: HashMap<QualName, Rule>,
-    /// Nodes used as callables (or checked as arguments), so not mere references.
-    used: HashSet<NodeId>,
-    /// Code-name verdicts per by-value function.
-    code: HashMap<NodeId, CodeFacts>,
-    fast: HashMap<NodeId, Fast>,
-    methods: HashMap<(NodeId, String), Option<NodeId>>,
-    own: HashMap<QualName, Option<Val>>,
-    fast_counts: HashMap<NodeId, u64>,
-    safe_classes: HashMap<NodeId, bool>,
-    /// By-value classes by (module, qualname), built when first needed.
-    classes: Option<HashMap<(String, String), NodeId>>,
-    /// The callable node of the call being judged.
-    callable: Option<NodeId>,
-    pub out: Pass,
-}
-
-/// Whether calls of one callable node can skip judging.
-#[derive(Clone, Copy)]
-enum Fast {
-    No,
-    Yes,
-    /// Yes when the class arguments at these positions are safe globals.
-    IfClasses(&'static [usize]),
-}
-
-#[derive(Clone, Default)]
-struct CodeFacts {
-    name: String,
-    names: Vec<String>,
-    /// Dangerous things the names reach (`os.system`, `builtins.eval`).
-    hits: Vec<String>,
+    pub(super) s: &'s Session,
+    pub(super) p: &'s Program,
+    pub(super) d: Describer<'s>,
+    pub(super) ev: Evaluator<'s>,
+    pub(super) out: Pass,
+    callee_ids: HashMap<String, u32>,
+    /// Calls of a callable node already proven safe whatever the arguments.
+    fast: NodeMap<Option<u32>>,
+    pub(super) code: HashMap<NodeId, super::code::CodeFacts>,
+    pub(super) methods: HashMap<(NodeId, &'static str), Option<NodeId>>,
+    pub(super) own: HashMap<QualName, Option<Val>>,
+    pub(super) classes: Option<HashMap<(String, String), NodeId>>,
+    referenced: NodeMap<()>,
 }
 
 impl<'s> Analyser<'s> {
@@ -110,164 +84,90 @@ impl<'s> Analyser<'s> {
             p: &s.program,
             d: s.describer(),
             ev: Evaluator::new(&s.program),
-            rules: HashMap::new(),
-            used: HashSet::new(),
+            out: Pass::default(),
+            callee_ids: HashMap::new(),
+            fast: NodeMap::default(),
             code: HashMap::new(),
-            callable: None,
-            classes: None,
-            fast: HashMap::new(),
             methods: HashMap::new(),
             own: HashMap::new(),
-            fast_counts: HashMap::new(),
-            safe_classes: HashMap::new(),
-            out: Pass::default(),
+            classes: None,
+            referenced: NodeMap::default(),
         }
     }
 
     pub fn run(mut self) -> Pass {
-        self.register_extensions();
         let p = self.p;
-        let mut classes = Vec::new();
+        {
+            let mut probe = Evaluator::new(p);
+            self.ev.extensions = Extensions::replay(p, &mut |id| probe.string(id));
+        }
         for (id, node) in p.nodes() {
             match node.kind {
+                NodeKind::Global | NodeKind::StackGlobal | NodeKind::Ext => self.reference(id),
                 NodeKind::Reduce => {
                     let f = NodeId(node.a);
-                    let args = p.items(NodeId(node.b));
-                    if self.fast_call(f, args) {
-                        continue;
-                    }
-                    self.call(id, f, args, "");
-                    match self.ev.peek(id) {
-                        Val::Function(_) => self.defined_function(id),
-                        Val::Class(_) => classes.push(id),
-                        _ => {}
-                    }
+                    let args = NodeId(node.b);
+                    self.call(id, f, Some(args));
                 }
-                NodeKind::NewObj => self.instantiate(id, NodeId(node.a), "NEWOBJ"),
+                NodeKind::NewObj => self.new_object(id, NodeId(node.a), "NEWOBJ"),
                 NodeKind::NewObjEx => {
                     if let Some(&cls) = p.items(id).first() {
-                        self.instantiate(id, cls, "NEWOBJ_EX");
+                        self.new_object(id, cls, "NEWOBJ_EX");
                     }
                 }
                 NodeKind::Obj => {
-                    if let Some((&cls, args)) = p.items(id).split_first() {
-                        self.call(id, cls, args, "OBJ ");
+                    if let Some(&cls) = p.items(id).first() {
+                        self.reference(cls);
+                        self.call_value(id, cls, &p.items(id)[1..], "OBJ ");
                     }
                 }
-                NodeKind::Inst => self.call(id, id, p.items(id), "INST "),
+                NodeKind::Inst => {
+                    self.reference(id);
+                    self.call_value(id, id, p.items(id), "INST ");
+                }
+                NodeKind::Dict => {
+                    let items = p.items(id);
+                    for k in items.iter().step_by(2) {
+                        self.hashed(id, *k);
+                    }
+                }
+                NodeKind::Set | NodeKind::FrozenSet => {
+                    for &k in p.items(id) {
+                        self.hashed(id, k);
+                    }
+                }
+                NodeKind::PersId => self.push(
+                    id,
+                    Severity::Unknown,
+                    Category::Unlisted,
+                    "asks the unpickler's persistent_load for an object (plain dill has none: loading fails)".into(),
+                    "persid".into(),
+                ),
                 _ => {}
             }
         }
-        self.count_fast_calls();
-        // BUILD/SETITEMS/APPENDS run a class's own methods only for by-value classes that define them.
-        let methods: &[(EffectKind, &[&str], &str)] = &[
-            (EffectKind::Build, &["__setstate__"], "BUILD"),
-            (EffectKind::SetItems, &["__setitem__"], "SETITEMS"),
-            (EffectKind::Append, &["append", "extend"], "APPENDS"),
-            (EffectKind::AddItems, &["add"], "ADDITEMS"),
-        ];
-        let any_method = classes.iter().any(|&c| {
-            methods
-                .iter()
-                .flat_map(|m| m.1.iter())
-                .any(|name| self.method_of(c, name, 0).is_some())
-        });
-        for (i, e) in p.effects().enumerate() {
-            if any_method && let Some((_, names, how)) = methods.iter().find(|m| m.0 == e.kind) {
-                self.effect_method(i, e.target, names, how);
-            }
-            if matches!(e.kind, EffectKind::Build | EffectKind::SetItems) {
-                self.module_patch(e.target, e.offset, e.kind);
+        for i in 0..p.effect_count() {
+            let e = p.effect(i);
+            let args = p.effect_args(i);
+            match e.kind {
+                EffectKind::Build => self.build(e.target, args.first().copied(), e.offset),
+                EffectKind::SetItems => self.set_items(e.target, args, e.offset),
+                EffectKind::Append => self.append(e.target, e.offset, false),
+                EffectKind::AddItems => {
+                    self.append(e.target, e.offset, true);
+                    for &k in args {
+                        self.hashed(e.target, k);
+                    }
+                }
+                EffectKind::Pop => {}
             }
         }
-        self.references();
         self.imported_refs();
+        self.out.limit_hit |= self.ev.limit_hit;
         self.out
     }
 
-    /// True when a call is a plain safe reconstructor (decided once per callable node):
-    /// counted, not judged again.
-    fn fast_call(&mut self, callable: NodeId, args: &[NodeId]) -> bool {
-        let fast = match self.fast.get(&callable) {
-            Some(&f) => f,
-            None => {
-                let f = self.fast_kind(callable);
-                self.fast.insert(callable, f);
-                f
-            }
-        };
-        let ok = match fast {
-            Fast::No => false,
-            Fast::Yes => true,
-            Fast::IfClasses(which) => which.iter().all(|&i| match args.get(i) {
-                Some(&c) => self.safe_class(c),
-                None => true,
-            }),
-        };
-        if ok {
-            *self.fast_counts.entry(callable).or_insert(0) += 1;
-        }
-        ok
-    }
-
-    fn fast_kind(&mut self, callable: NodeId) -> Fast {
-        let Val::Global(q) = self.ev.peek(callable).clone() else {
-            return Fast::No;
-        };
-        let builds_code_or_class = matches!(
-            (q.module.as_str(), q.name.as_str()),
-            ("dill._dill", "_create_function" | "_create_type")
-                | ("builtins", "function" | "type")
-                | ("types", "FunctionType" | "LambdaType" | "new_class")
-        );
-        if builds_code_or_class || self.is_own_module(&q.module) {
-            return Fast::No;
-        }
-        let rule = self.rule(&q);
-        match (rule.severity, rule.check) {
-            (Severity::Safe, Check::None) => Fast::Yes,
-            (Severity::Safe, Check::Instantiates(which)) => Fast::IfClasses(which),
-            _ => Fast::No,
-        }
-    }
-
-    /// A class argument that is a plain safe global (decided once per node).
-    fn safe_class(&mut self, cls: NodeId) -> bool {
-        if let Some(&s) = self.safe_classes.get(&cls) {
-            return s;
-        }
-        let safe = match self.ev.peek(cls).clone() {
-            Val::Global(q) => {
-                !self.is_own_module(&q.module) && self.rule(&q).severity == Severity::Safe
-            }
-            _ => false,
-        };
-        self.safe_classes.insert(cls, safe);
-        safe
-    }
-
-    fn count_fast_calls(&mut self) {
-        let counts: Vec<(NodeId, u64)> = self.fast_counts.drain().collect();
-        for (callable, n) in counts {
-            if let Val::Global(q) = self.ev.peek(callable) {
-                let q = q.clone();
-                *self.out.calls.entry(q.to_string()).or_insert(0) += n;
-                self.out.modules.insert(q.module);
-                self.used.insert(callable);
-            }
-        }
-    }
-
-    fn rule(&mut self, q: &QualName) -> Rule {
-        if let Some(r) = self.rules.get(q) {
-            return *r;
-        }
-        let r = call_rule(q);
-        self.rules.insert(q.clone(), r);
-        r
-    }
-
-    fn push(
+    pub(super) fn push(
         &mut self,
         node: NodeId,
         severity: Severity,
@@ -275,9 +175,28 @@ impl<'s> Analyser<'s> {
         what: String,
         key: String,
     ) {
+        self.push_at(
+            node,
+            self.p.node(node).offset,
+            severity,
+            category,
+            what,
+            key,
+        );
+    }
+
+    pub(super) fn push_at(
+        &mut self,
+        node: NodeId,
+        offset: u64,
+        severity: Severity,
+        category: Category,
+        what: String,
+        key: String,
+    ) {
         self.out.raw.push(Raw {
             node,
-            offset: self.p.node(node).offset,
+            offset,
             severity,
             category,
             what,
@@ -285,378 +204,303 @@ impl<'s> Analyser<'s> {
         });
     }
 
-    /// `copyreg.add_extension(module, name, code)` calls in the file map its EXT codes.
-    fn register_extensions(&mut self) {
-        let p = self.p;
-        for (id, node) in p.nodes() {
-            if node.kind != NodeKind::Reduce {
-                continue;
+    fn verdict(&mut self, node: NodeId, offset: u64, v: Verdict, key: &str) -> Severity {
+        match v {
+            Some((sev, cat, what)) => {
+                self.push_at(node, offset, sev, cat, what, key.to_string());
+                sev
             }
-            let Val::Global(q) = self.ev.eval(NodeId(node.a)) else {
-                continue;
-            };
-            if !q.is("copyreg", "add_extension") {
-                continue;
-            }
-            let args = p.items(NodeId(node.b));
-            let (Some(m), Some(n), Some(code)) = (
-                args.first().and_then(|&a| self.ev.string(a)),
-                args.get(1).and_then(|&a| self.ev.string(a)),
-                args.get(2).and_then(|&a| int(p, a)),
-            ) else {
-                continue;
-            };
-            let _ = id;
-            self.ev.extensions.insert(code, QualName::new(m, n));
+            None => Severity::Safe,
         }
     }
 
-    fn args_text(&mut self, args: &[NodeId]) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for &a in args {
-            // Show strings the file computes (`codecs.decode('bf', 'rot13')`) as decoded.
-            let shown = match (self.p.node(a).kind, self.ev.eval(a)) {
-                (NodeKind::Reduce, Val::Str(s)) => pyrepr::clip(&format!("{s:?}"), 48),
-                _ => self.d.preview(a, 48),
-            };
-            parts.push(shown);
+    fn callee_id(&mut self, text: String) -> u32 {
+        if let Some(&i) = self.callee_ids.get(&text) {
+            return i;
         }
-        pyrepr::clip(&format!("({})", parts.join(", ")), 100)
+        let i = self.out.callees.len() as u32;
+        self.callee_ids.insert(text.clone(), i);
+        self.out.callees.push(text);
+        i
     }
 
-    /// A call of `callable` (a node) with `args`, made by node `call`.
-    fn call(&mut self, call: NodeId, callable: NodeId, args: &[NodeId], how: &str) {
-        self.used.insert(callable);
-        self.callable = Some(callable);
-        let f = if self.p.node(call).kind == NodeKind::Inst {
-            match self.ev.eval(call) {
+    pub(super) fn log(
+        &mut self,
+        node: NodeId,
+        callee: String,
+        args: Option<NodeId>,
+        sev: Severity,
+    ) {
+        let callee = self.callee_id(callee);
+        self.out.log.push(RawCall {
+            node,
+            offset: self.p.node(node).offset,
+            callee,
+            args,
+            severity: sev,
+        });
+    }
+
+    /// A GLOBAL / STACK_GLOBAL / EXT / INST lookup: an import and an attribute walk.
+    pub(super) fn reference(&mut self, id: NodeId) {
+        if !matches!(
+            self.p.node(id).kind,
+            NodeKind::Global | NodeKind::StackGlobal | NodeKind::Ext | NodeKind::Inst
+        ) || self.referenced.insert(id, ()).is_some()
+        {
+            return;
+        }
+        let v = match self.p.node(id).kind {
+            NodeKind::Inst => match self.ev.eval(id) {
                 Val::Returned(q) => Val::Global(q),
                 v => v,
-            }
-        } else {
-            self.ev.eval(callable)
+            },
+            _ => self.ev.eval(id),
         };
-        self.judge_call(call, &f, args, how);
+        let verdict = match &v {
+            Val::Global(q) => {
+                self.out.modules.insert(q.module.clone());
+                self.reference_verdict(q)
+            }
+            Val::Module(m) => {
+                self.out.modules.insert(m.clone());
+                None
+            }
+            Val::Ext(code) => unknown(
+                Category::Computed,
+                format!(
+                    "looks up extension code {code}, which the copyreg registry does not map at that point"
+                ),
+            ),
+            Val::Unresolved => unknown(
+                Category::Computed,
+                "looks up a global whose module or name the file computes at load".into(),
+            ),
+            _ => unknown(
+                Category::Computed,
+                "looks up a global that fails or cannot be resolved".into(),
+            ),
+        };
+        let key = match &v {
+            Val::Global(q) => format!("ref {q}"),
+            _ => "computed global".into(),
+        };
+        let offset = self.p.node(id).offset;
+        self.verdict(id, offset, verdict, &key);
     }
 
-    fn judge_call(&mut self, call: NodeId, f: &Val, args: &[NodeId], how: &str) {
-        match f {
-            Val::Global(q) => self.call_global(call, q, args, how),
-            Val::Function(func) => self.call_function(call, *func, how, ""),
-            Val::Class(cls) => {
-                for m in ["__new__", "__init__"] {
-                    if let Some(func) = self.method_of(*cls, m, 0) {
-                        self.call_function(call, func, how, m);
-                    }
-                }
+    fn reference_verdict(&mut self, q: &QualName) -> Verdict {
+        if self.is_own_module(&q.module) {
+            return match self.own_global(q) {
+                Some(_) => None,
+                None => unknown(
+                    Category::Unlisted,
+                    format!(
+                        "refers to {q}, which the file does not define (the running program's is used)"
+                    ),
+                ),
+            };
+        }
+        if allow::lookup(&q.module, &q.name).is_some() {
+            return None;
+        }
+        let what = match deny::capability(q) {
+            Some(_) => format!("refers to {q} (a dangerous callable; not called here)"),
+            None => format!("refers to {q}, which is not on the allowlist"),
+        };
+        unknown(Category::Unlisted, what)
+    }
+
+    /// A REDUCE: `f(*args)`.
+    fn call(&mut self, call: NodeId, f: NodeId, args: Option<NodeId>) {
+        if let Some(fast) = self.fast.get(&f).copied() {
+            if let Some(callee) = fast {
+                self.out.log.push(RawCall {
+                    node: call,
+                    offset: self.p.node(call).offset,
+                    callee,
+                    args,
+                    severity: Severity::Safe,
+                });
+                return;
             }
+        } else {
+            let fast = self.fast_callee(f);
+            self.fast.insert(f, fast);
+            if fast.is_some() {
+                return self.call(call, f, args);
+            }
+        }
+        let items: Vec<NodeId> = args.map(|a| self.p.items(a).to_vec()).unwrap_or_default();
+        self.call_value_with(call, f, &items, args, "");
+    }
+
+    /// A callable whose calls are safe whatever the arguments: a listed data constructor.
+    fn fast_callee(&mut self, f: NodeId) -> Option<u32> {
+        let Val::Global(q) = self.ev.peek(f).clone() else {
+            return None;
+        };
+        if self.is_own_module(&q.module) {
+            return None;
+        }
+        match allow::lookup(&q.module, &q.name) {
+            Some(Use::Data) => Some(self.callee_id(q.to_string())),
+            _ => None,
+        }
+    }
+
+    pub(super) fn call_value(&mut self, call: NodeId, f: NodeId, args: &[NodeId], how: &str) {
+        let args_node = match self.p.node(call).kind {
+            NodeKind::Inst => Some(call),
+            NodeKind::Obj => None,
+            _ => None,
+        };
+        self.call_value_with(call, f, args, args_node, how);
+    }
+
+    fn call_value_with(
+        &mut self,
+        call: NodeId,
+        f: NodeId,
+        args: &[NodeId],
+        args_node: Option<NodeId>,
+        how: &str,
+    ) {
+        let v = match self.p.node(f).kind {
+            NodeKind::Inst => match self.ev.eval(f) {
+                Val::Returned(q) => Val::Global(q),
+                v => v,
+            },
+            _ => self.ev.eval(f),
+        };
+        let callee = self.callee_text(&v);
+        let verdict = self.judge(call, &v, args);
+        let verdict = verdict.map(|(s, c, w)| (s, c, format!("{how}{w}")));
+        let key = format!("call {callee}");
+        let offset = self.p.node(call).offset;
+        let sev = self.verdict(call, offset, verdict, &key);
+        self.log(call, callee, args_node, sev);
+    }
+
+    pub(super) fn callee_text(&self, v: &Val) -> String {
+        match v {
+            Val::Global(q) => q.to_string(),
+            Val::Module(m) => format!("module {m}"),
+            Val::Function(f) => match self.code.get(f) {
+                Some(c) => format!("by-value function {}", c.name),
+                None => "a by-value function".into(),
+            },
+            Val::Class(c) => match self.d.class_of(*c) {
+                Some(i) => format!("by-value class {}", i.qualname),
+                None => "a by-value class".into(),
+            },
+            Val::Wrapped(inner) => format!("a wrapper of {}", self.callee_text(inner)),
+            Val::MethodCaller(n) => format!("operator.methodcaller({n:?})"),
+            Val::AttrGetter(n) => format!("operator.attrgetter({n:?})"),
+            Val::Attr(base, Some(n)) => format!("{}.{n}", self.callee_text(base)),
+            Val::Returned(q) => format!("the result of {q}(…)"),
+            Val::Ext(c) => format!("extension code {c}"),
+            Val::Str(s) => format!("the string {s:?}"),
+            _ => "a computed callable".into(),
+        }
+    }
+
+    /// Whether calling `f` with `args` is proven safe; else what it is.
+    pub(super) fn judge(&mut self, call: NodeId, f: &Val, args: &[NodeId]) -> Verdict {
+        match f {
+            Val::Global(q) => self.judge_global(call, q, args),
+            Val::Function(func) => self.run_by_value(*func, "calls"),
+            Val::Class(c) => self.class_call(call, *c, args),
             Val::Wrapped(inner) => {
                 let inner = (**inner).clone();
-                let how = format!("{how}via a wrapper: ");
-                self.judge_call(call, &inner, &[], &how);
+                self.judge(call, &inner, args)
             }
-            Val::MethodCaller(name) => {
-                let target = args.first().map(|&a| self.ev.eval(a));
-                match target {
-                    Some(Val::Module(m)) => {
-                        let q = QualName::new(m, name.clone());
-                        // The method's arguments were given to methodcaller itself.
-                        let p = self.p;
-                        let rest = match self.callable.map(|c| p.node(c)) {
-                            Some(n) if n.kind == NodeKind::Reduce => p.items(NodeId(n.b)).get(1..).unwrap_or(&[]),
-                            _ => &[],
-                        };
-                        self.call_global(call, &q, rest, &format!("{how}through operator.methodcaller: "));
-                    }
-                    _ => self.call_method(call, name, args),
-                }
-            }
-            Val::Attr(base, name) => match (&**base, name) {
-                (Val::Str(_), Some(n)) if n == "join" => {}
-                (_, Some(n)) => self.call_method(call, n, args),
-                (_, None) => self.push(
-                    call,
-                    Severity::Dangerous,
-                    Category::Unresolved,
-                    "calls an attribute whose name is computed at load".into(),
-                    "computed attribute".into(),
+            Val::MethodCaller(name) => match deny::method(name) {
+                Some(c) => dangerous(c, format!("calls .{name}(…) through operator.methodcaller")),
+                None => unknown(
+                    Category::Unlisted,
+                    format!("calls .{name}(…) through operator.methodcaller"),
                 ),
             },
-            Val::AttrGetter(_) => {}
-            Val::Returned(q) if self.rule(q).check == Check::WrapperFactory => {}
-            Val::Returned(q) => {
-                let what = format!("{how}calls the value returned by {q}(…)");
-                self.push(call, Severity::Notice, Category::Other, what, format!("result of {q}"));
-            }
-            Val::Ext(code) => self.push(
-                call,
-                Severity::Dangerous,
-                Category::Unresolved,
-                format!("{how}calls extension code {code}, which no copyreg.add_extension in the file maps: the callable cannot be known"),
-                format!("ext {code}"),
+            Val::AttrGetter(name) => unknown(
+                Category::Unlisted,
+                format!("looks up .{name} through operator.attrgetter"),
             ),
-            Val::Unresolved => self.push(
-                call,
-                Severity::Dangerous,
-                Category::Unresolved,
-                format!("{how}calls a global whose module or name is computed at load"),
-                "computed global".into(),
-            ),
-            Val::Str(_) | Val::Module(_) | Val::Unknown => self.push(
-                call,
-                Severity::Notice,
-                Category::Other,
-                format!("{how}calls a value brine cannot resolve statically"),
-                "unresolved callable".into(),
-            ),
-        }
-    }
-
-    fn call_method(&mut self, call: NodeId, name: &str, args: &[NodeId]) {
-        let on = args
-            .first()
-            .map(|&a| self.d.preview(a, 40))
-            .unwrap_or_default();
-        match dangerous_method(name) {
-            Some(cat) => {
-                let text = self.args_text(args.get(1..).unwrap_or(&[]));
-                self.push(
-                    call,
-                    Severity::Dangerous,
-                    cat,
-                    format!("calls .{name}{text} on {on}"),
-                    format!("method {name}"),
-                )
-            }
-            None => self.push(
-                call,
-                Severity::Notice,
-                Category::Other,
-                format!("calls method .{name}() of {on}"),
-                format!("method {name}"),
-            ),
-        }
-    }
-
-    fn call_global(&mut self, call: NodeId, q: &QualName, args: &[NodeId], how: &str) {
-        if let Some(v) = self.own_global(q) {
-            if !matches!(v, Val::Unknown) {
-                self.judge_call(call, &v, args, how);
-            }
-            return;
-        }
-        *self.out.calls.entry(q.to_string()).or_insert(0) += 1;
-        self.out.modules.insert(q.module.clone());
-        let rule = self.rule(q);
-        let (severity, category, what) = match rule.check {
-            Check::None | Check::WrapperFactory => (rule.severity, rule.category, None),
-            Check::EvalRepr => self.eval_repr(args),
-            Check::FileHandle => self.filehandle(args),
-            Check::Open { mode, default } => self.open(q, args, mode, default),
-            Check::Instantiates(which) => self.instantiates(q, args, which, rule),
-            Check::Invokes(which) => self.invokes(q, args, which, rule),
-            Check::SetAttr => self.setattr(q, args),
-        };
-        // A callee brine does not know may call what it is given.
-        let (severity, category, what) = if severity == Severity::Notice && what.is_none() {
-            match self.dangerous_arg(args) {
-                Some((cat, text)) => (
-                    Severity::Dangerous,
-                    cat,
-                    Some(format!("passes {text} to {q}, which may call it")),
+            Val::Attr(_, Some(name)) => match deny::method(name) {
+                Some(c) => dangerous(c, format!("calls method .{name}(…)")),
+                None => unknown(
+                    Category::Unlisted,
+                    format!("calls method .{name}(…) of a value"),
                 ),
-                None => (severity, category, what),
+            },
+            Val::Attr(_, None) => unknown(
+                Category::Computed,
+                "calls an attribute whose name is computed at load".into(),
+            ),
+            Val::Returned(q) if q.is("functools", "lru_cache") => None,
+            Val::Returned(q) => {
+                let c = deny::capability(q);
+                match c {
+                    Some(c) => dangerous(c, format!("calls what {q}(…) returned")),
+                    None => unknown(Category::Unlisted, format!("calls what {q}(…) returned")),
+                }
             }
-        } else {
-            (severity, category, what)
-        };
-        if severity == Severity::Safe {
-            return;
+            Val::Ext(code) => unknown(
+                Category::Computed,
+                format!(
+                    "calls extension code {code}, which the copyreg registry does not map at that point"
+                ),
+            ),
+            Val::Unresolved => unknown(
+                Category::Computed,
+                "calls a global whose module or name the file computes at load".into(),
+            ),
+            Val::Str(_) | Val::Module(_) | Val::Unknown => unknown(
+                Category::Computed,
+                "calls a value brine cannot resolve statically".into(),
+            ),
         }
-        let what = what.unwrap_or_else(|| format!("calls {q}{}", self.args_text(args)));
-        self.push(
-            call,
-            severity,
-            category,
-            format!("{how}{what}"),
-            q.to_string(),
-        );
     }
 
-    fn eval_repr(&mut self, args: &[NodeId]) -> (Severity, Category, Option<String>) {
-        let s = args
-            .first()
-            .and_then(|&a| self.ev.string(a))
-            .unwrap_or_default();
-        if is_literal_repr(&s) {
-            return (Severity::Safe, Category::Data, None);
-        }
-        let shown = pyrepr::clip(&format!("{s:?}"), 80);
-        (
-            Severity::Dangerous,
-            Category::Code,
-            Some(format!("evaluates {shown} (dill._dill._eval_repr is eval)")),
-        )
-    }
-
-    fn filehandle(&mut self, args: &[NodeId]) -> (Severity, Category, Option<String>) {
-        let get = |this: &mut Self, i: usize| args.get(i).map(|&a| this.ev.eval(a));
-        let name = args
-            .first()
-            .and_then(|&a| self.ev.string(a))
-            .unwrap_or_else(|| "?".into());
-        let mode = args
-            .get(1)
-            .and_then(|&a| self.ev.string(a))
-            .unwrap_or_default();
-        let fmode = args.get(6).and_then(|&a| int(self.p, a)).unwrap_or(0);
-        if let Some(opener) = args.get(4) {
-            self.used.insert(*opener);
-        }
-        match get(self, 4) {
-            Some(Val::Global(q))
-                if matches!(
-                    (q.module.as_str(), q.name.as_str()),
-                    ("io" | "_io" | "builtins" | "_pyio", "open")
-                ) => {}
-            Some(v) => {
-                let text = self.val_text(&v);
-                return (
-                    Severity::Dangerous,
-                    Category::Code,
-                    Some(format!(
-                        "opens {name:?} through {text}, which is not a file opener"
-                    )),
-                );
-            }
-            None => {}
-        }
-        if matches!(name.as_str(), "<stdin>" | "<stdout>" | "<stderr>") {
-            return (Severity::Safe, Category::Data, None);
-        }
-        if fmode == 2 {
-            return (
-                Severity::Dangerous,
-                Category::FileWrite,
-                Some(format!(
-                    "writes the saved contents over {name:?} (a file handle saved with fmode=FILE_FMODE)"
-                )),
-            );
-        }
-        if let Some(effect) = write_effect(&mode) {
-            let effect = if fmode == 1 && mode.contains(['w', 'x']) {
-                "creates it if missing (CONTENTS_FMODE keeps what is there)"
-            } else {
-                effect
+    fn judge_global(&mut self, call: NodeId, q: &QualName, args: &[NodeId]) -> Verdict {
+        if self.is_own_module(&q.module) {
+            return match self.own_global(q) {
+                Some(v) if !matches!(v, Val::Global(_)) => self.judge(call, &v, args),
+                _ => unknown(
+                    Category::Unlisted,
+                    format!(
+                        "calls {q}, which the file does not define (the running program's is called)"
+                    ),
+                ),
             };
-            return (
-                Severity::Dangerous,
-                Category::FileWrite,
-                Some(format!("opens {name:?} in mode {mode:?}: {effect}")),
-            );
         }
-        (
-            Severity::Notice,
-            Category::FileRead,
-            Some(format!("opens {name:?} for reading")),
-        )
-    }
-
-    fn open(
-        &mut self,
-        q: &QualName,
-        args: &[NodeId],
-        at: usize,
-        default: &str,
-    ) -> (Severity, Category, Option<String>) {
-        let name = args
-            .first()
-            .map(|&a| self.d.preview(a, 60))
-            .unwrap_or_default();
-        let mode = args
-            .get(at)
-            .and_then(|&a| self.ev.string(a))
-            .unwrap_or_else(|| default.to_string());
-        match write_effect(&mode) {
-            Some(effect) => (
-                Severity::Dangerous,
-                Category::FileWrite,
-                Some(format!("{q} opens {name} in mode {mode:?}: {effect}")),
-            ),
-            None => (
-                Severity::Notice,
-                Category::FileRead,
-                Some(format!("{q} opens {name} for reading")),
-            ),
-        }
-    }
-
-    fn instantiates(
-        &mut self,
-        q: &QualName,
-        args: &[NodeId],
-        which: &[usize],
-        rule: Rule,
-    ) -> (Severity, Category, Option<String>) {
-        for &i in which {
-            let Some(&cls) = args.get(i) else { continue };
-            if let Some((cat, text)) = self.class_danger(cls) {
-                self.used.insert(cls);
-                return (
-                    Severity::Dangerous,
-                    cat,
-                    Some(format!("instantiates {text} (through {q})")),
-                );
+        self.out.modules.insert(q.module.clone());
+        match allow::lookup(&q.module, &q.name) {
+            // Plain data constructors: what they are given is stored, not called.
+            Some(Use::Data) => None,
+            Some(Use::Meta) if args.len() == 3 => self.create_type(call, Some(q.clone()), args, 0),
+            Some(Use::Meta) => None,
+            Some(Use::Check(c)) => self.check(call, c, q, args),
+            Some(Use::Ref) | None => {
+                let text = self.args_text(args);
+                if let Some(c) = deny::capability(q) {
+                    return dangerous(c, format!("calls {q}{text}"));
+                }
+                if let Some((c, what)) = self.dangerous_arg(args) {
+                    return dangerous(c, format!("passes {what} to {q}, which may call it"));
+                }
+                let why = if allow::lookup(&q.module, &q.name).is_some() {
+                    "listed only as a reference"
+                } else {
+                    "not on the allowlist"
+                };
+                unknown(Category::Unlisted, format!("calls {q}{text} ({why})"))
             }
-        }
-        (rule.severity, rule.category, None)
-    }
-
-    fn invokes(
-        &mut self,
-        q: &QualName,
-        args: &[NodeId],
-        which: &[usize],
-        rule: Rule,
-    ) -> (Severity, Category, Option<String>) {
-        for &i in which {
-            let Some(&a) = args.get(i) else { continue };
-            let v = self.ev.eval(a);
-            if let Some((cat, text)) = self.callable_danger(&v) {
-                self.used.insert(a);
-                return (
-                    Severity::Dangerous,
-                    cat,
-                    Some(format!("passes {text} to {q}, which calls it")),
-                );
-            }
-        }
-        (rule.severity, rule.category, None)
-    }
-
-    fn setattr(&mut self, q: &QualName, args: &[NodeId]) -> (Severity, Category, Option<String>) {
-        let target = args.first().map(|&a| self.ev.eval(a));
-        let name = args
-            .get(1)
-            .and_then(|&a| self.ev.string(a))
-            .unwrap_or_else(|| "?".into());
-        match target {
-            Some(Val::Module(m)) if !self.is_own_module(&m) => (
-                Severity::Notice,
-                Category::Other,
-                Some(format!("{q} changes {m}.{name}")),
-            ),
-            Some(Val::Global(t)) if !self.is_own_module(&t.module) => (
-                Severity::Notice,
-                Category::Other,
-                Some(format!("{q} changes {t}.{name}")),
-            ),
-            _ => (Severity::Safe, Category::Data, None),
         }
     }
 
     /// A direct argument that is a dangerous callable.
-    fn dangerous_arg(&mut self, args: &[NodeId]) -> Option<(Category, String)> {
+    pub(super) fn dangerous_arg(&mut self, args: &[NodeId]) -> Option<(Capability, String)> {
         for &a in args {
             if !matches!(
                 self.p.node(a).kind,
@@ -666,517 +510,102 @@ impl<'s> Analyser<'s> {
             }
             let v = self.ev.eval(a);
             if let Some(found) = self.callable_danger(&v) {
-                self.used.insert(a);
                 return Some(found);
             }
         }
         None
     }
 
-    /// What calling a value would do, when that is dangerous.
-    fn callable_danger(&mut self, v: &Val) -> Option<(Category, String)> {
+    /// What calling a value would reach, when that is a known-dangerous capability.
+    pub(super) fn callable_danger(&mut self, v: &Val) -> Option<(Capability, String)> {
         match v {
             Val::Global(q) => {
-                let rule = self.rule(q);
-                let dangerous =
-                    rule.severity == Severity::Dangerous || rule.check == Check::EvalRepr;
-                dangerous.then(|| (rule.category, q.to_string()))
+                let c = match (q.module.as_str(), q.name.as_str()) {
+                    ("dill._dill", "_eval_repr") => Some(Capability::Code),
+                    _ => deny::capability(q),
+                };
+                c.map(|c| (c, q.to_string()))
             }
             Val::Function(f) => {
                 let facts = self.code_facts(*f);
-                (!facts.hits.is_empty()).then(|| {
+                facts.hits.first().map(|&(c, _)| {
                     (
-                        Category::ByValueCode,
+                        c,
                         format!(
                             "by-value function {} (its code names {})",
                             facts.name,
-                            facts.hits.join(", ")
+                            facts.hit_names()
                         ),
                     )
                 })
             }
             Val::Wrapped(inner) => self.callable_danger(inner),
-            Val::MethodCaller(n) => {
-                dangerous_method(n).map(|c| (c, format!("methodcaller({n:?})")))
-            }
-            Val::Ext(code) => Some((Category::Unresolved, format!("extension code {code}"))),
-            Val::Unresolved => Some((Category::Unresolved, "a global computed at load".into())),
+            Val::MethodCaller(n) => deny::method(n).map(|c| (c, format!("methodcaller({n:?})"))),
             _ => None,
         }
     }
 
-    /// A class argument that is dangerous to instantiate.
-    fn class_danger(&mut self, cls: NodeId) -> Option<(Category, String)> {
-        match self.ev.eval(cls) {
-            Val::Global(q) => {
-                let rule = self.rule(&q);
-                (rule.severity == Severity::Dangerous).then(|| (rule.category, q.to_string()))
-            }
-            Val::Ext(code) => Some((Category::Unresolved, format!("extension code {code}"))),
-            Val::Unresolved => Some((Category::Unresolved, "a class computed at load".into())),
-            _ => None,
-        }
-    }
-
-    /// NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, …)`.
-    fn instantiate(&mut self, id: NodeId, cls: NodeId, how: &str) {
-        if self.safe_class(cls) {
-            *self.fast_counts.entry(cls).or_insert(0) += 1;
-            return;
-        }
-        self.used.insert(cls);
-        match self.ev.eval(cls) {
-            Val::Global(q) => {
-                *self.out.calls.entry(q.to_string()).or_insert(0) += 1;
-                self.out.modules.insert(q.module.clone());
-                if self.is_own_module(&q.module) {
-                    match self.own_global(&q) {
-                        Some(Val::Class(c)) => {
-                            if let Some(func) = self.method_of(c, "__new__", 0) {
-                                self.call_function(id, func, &format!("{how} "), "__new__");
-                            }
-                        }
-                        _ => {
-                            let what = format!(
-                                "{how} instantiates {q}, which the file does not define (it is looked up in the running program)"
-                            );
-                            self.push(id, Severity::Notice, Category::Other, what, q.to_string());
-                        }
-                    }
-                    return;
-                }
-                let mut rule = self.rule(&q);
-                if rule.severity == Severity::Safe {
-                    return;
-                }
-                let mut what = format!("{how} instantiates {q}");
-                if rule.severity == Severity::Dangerous && !rules::live_handle(&q) {
-                    rule.severity = Severity::Notice;
-                    what.push_str(
-                        " without calling it (NEWOBJ runs only __new__; it acts only when used)",
-                    );
-                }
-                self.push(id, rule.severity, rule.category, what, q.to_string());
-            }
-            Val::Class(c) => {
-                if let Some(func) = self.method_of(c, "__new__", 0) {
-                    self.call_function(id, func, &format!("{how} "), "__new__");
-                }
-            }
-            v @ (Val::Ext(_) | Val::Unresolved) => self.judge_call(id, &v, &[], &format!("{how} ")),
-            _ => {}
-        }
-    }
-
-    /// A by-value method run by BUILD / SETITEMS / APPENDS on an instance of a by-value class.
-    fn effect_method(&mut self, effect: usize, target: NodeId, methods: &[&str], how: &str) {
-        let Some(cls) = self.class_node_of(target) else {
-            return;
-        };
-        let Val::Class(c) = self.ev.eval(cls) else {
-            return;
-        };
-        for m in methods {
-            if let Some(func) = self.method_of(c, m, 0) {
-                let offset = self.p.effect(effect).offset;
-                let before = self.out.raw.len();
-                self.call_function(target, func, &format!("{how} "), m);
-                for r in &mut self.out.raw[before..] {
-                    r.offset = offset;
-                }
-                return;
-            }
-        }
-    }
-
-    /// The class node an instance was made from, when the file says.
-    fn class_node_of(&mut self, obj: NodeId) -> Option<NodeId> {
-        let p = self.p;
-        let node = p.node(obj);
-        match node.kind {
-            NodeKind::NewObj => Some(NodeId(node.a)),
-            NodeKind::NewObjEx | NodeKind::Obj => p.items(obj).first().copied(),
-            NodeKind::Reduce => {
-                let f = self.ev.eval(NodeId(node.a));
-                let args = p.items(NodeId(node.b));
-                match f {
-                    Val::Global(q) if q.module == "copyreg" => args.first().copied(),
-                    Val::Class(_) => Some(NodeId(node.a)),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// A function a by-value class (or one of its by-value bases) defines as `name`.
-    fn method_of(&mut self, cls: NodeId, name: &str, depth: u32) -> Option<NodeId> {
-        let key = (cls, name.to_string());
-        if let Some(&m) = self.methods.get(&key) {
-            return m;
-        }
-        let m = self.find_method(cls, name, depth);
-        self.methods.insert(key, m);
-        m
-    }
-
-    fn find_method(&mut self, cls: NodeId, name: &str, depth: u32) -> Option<NodeId> {
-        if depth > 8 {
-            return None;
-        }
-        let info = self.d.class_of(cls)?;
-        if let Some(dict) = self.d.class_dict(&info)
-            && let Some(v) = self.d.dict_get(dict, name)
-        {
-            return match self.ev.eval(v) {
-                Val::Function(f) => Some(f),
-                Val::Wrapped(inner) => match *inner {
-                    Val::Function(f) => Some(f),
-                    _ => None,
-                },
-                _ => None,
-            };
-        }
-        for base in self.d.class_bases(&info) {
-            if let Val::Class(b) = self.ev.eval(base)
-                && let Some(f) = self.method_of(b, name, depth + 1)
-            {
-                return Some(f);
-            }
-        }
-        None
-    }
-
-    /// A call of a by-value function at load.
-    fn call_function(&mut self, call: NodeId, func: NodeId, how: &str, method: &str) {
-        let facts = self.code_facts(func);
-        let name = if method.is_empty() {
-            facts.name.clone()
-        } else {
-            format!(
-                "{}.{method}",
-                facts
-                    .name
-                    .rsplit_once('.')
-                    .map_or(facts.name.as_str(), |x| x.0)
-            )
-        };
-        let name = if method.is_empty() || facts.name.ends_with(method) {
-            facts.name.clone()
-        } else {
-            name
-        };
-        if facts.hits.is_empty() {
-            let names = pyrepr::clip(&facts.names.join(", "), 80);
-            let what =
-                format!("{how}calls by-value function {name} at load (its code names: {names})");
-            self.push(
-                call,
-                Severity::Notice,
-                Category::ByValueCode,
-                what,
-                format!("call {name}"),
-            );
-        } else {
-            let what = format!(
-                "{how}calls by-value function {name} at load; its code names {}",
-                facts.hits.join(", ")
-            );
-            self.push(
-                call,
-                Severity::Dangerous,
-                Category::ByValueCode,
-                what,
-                format!("call {name}"),
-            );
-        }
-    }
-
-    /// A by-value function defined (not called): worth a notice when its code names dangerous things.
-    fn defined_function(&mut self, func: NodeId) {
-        let facts = self.code_facts(func);
-        if facts.hits.is_empty() {
-            return;
-        }
-        let what = format!(
-            "defines function {} whose code names {} (only defined, not called at load)",
-            facts.name,
-            facts.hits.join(", ")
-        );
-        self.push(
-            func,
-            Severity::Notice,
-            Category::ByValueCode,
-            what,
-            format!("def {}", facts.name),
-        );
-    }
-
-    fn code_facts(&mut self, func: NodeId) -> CodeFacts {
-        if let Some(f) = self.code.get(&func) {
-            return f.clone();
-        }
-        // Mark first: a function whose globals hold itself must not loop.
-        self.code.insert(func, CodeFacts::default());
-        let facts = self.compute_code_facts(func);
-        self.code.insert(func, facts.clone());
-        facts
-    }
-
-    fn compute_code_facts(&mut self, func: NodeId) -> CodeFacts {
-        let p = self.p;
-        let args = p.items(NodeId(p.node(func).b));
-        let Some(&code) = args.first() else {
-            return CodeFacts::default();
-        };
-        let globals = args.get(1).copied();
-        let mut names: Vec<String> = Vec::new();
-        let mut seen = HashSet::new();
-        let mut todo = vec![(code, 0u32)];
-        let mut fname = None;
-        while let Some((c, depth)) = todo.pop() {
-            if depth > 8 || !seen.insert(c) {
-                continue;
-            }
-            let Some(info) = self.d.code(c) else { continue };
-            if fname.is_none() {
-                fname = Some(self.d.function_name(func, &info));
-            }
-            for n in info.names {
-                if !names.contains(&n) {
-                    names.push(n);
-                }
-            }
-            todo.extend(info.nested.iter().map(|&n| (n, depth + 1)));
-        }
-        let mut hits = Vec::new();
-        let mut modules: Vec<String> = Vec::new();
-        for n in &names {
-            match self.resolve_global(globals, n) {
-                Some(Val::Global(q)) => {
-                    if self.rule(&q).severity == Severity::Dangerous {
-                        hits.push(q.to_string());
-                    }
-                }
-                Some(Val::Module(m)) => modules.push(m),
-                Some(_) => {}
-                None => {
-                    let q = QualName::new("builtins", n.clone());
-                    let builtin = crate::session::knowledge::lookup(&q).is_some();
-                    if builtin && self.rule(&q).severity == Severity::Dangerous {
-                        hits.push(q.to_string());
-                    }
-                }
-            }
-            // `import os` inside a function puts the module's own name among the names.
-            if CODE_MODULES.contains(&n.as_str()) {
-                modules.push(n.clone());
-            }
-        }
-        modules.sort();
-        modules.dedup();
-        for m in &modules {
-            for a in &names {
-                let q = QualName::new(m.clone(), a.clone());
-                if a != m && m != "builtins" && self.rule(&q).severity == Severity::Dangerous {
-                    hits.push(q.to_string());
-                }
-            }
-        }
-        hits.sort();
-        hits.dedup();
-        CodeFacts {
-            name: fname.unwrap_or_else(|| "?".into()),
-            names,
-            hits,
-        }
-    }
-
-    /// What a global name of a by-value function is bound to.
-    fn resolve_global(&mut self, globals: Option<NodeId>, name: &str) -> Option<Val> {
-        let g = globals?;
-        let is_main = match self.p.node(g).kind {
-            NodeKind::Dict => Some(g) == self.s.dict_node,
-            NodeKind::Global => {
-                matches!(self.ev.eval(g), Val::Global(q) if q.is("__builtin__", "__main__"))
-            }
-            _ => false,
-        };
-        if is_main {
-            if let Some(e) = self.s.entries.iter().find(|e| e.name == name) {
-                return match (e.value, &e.imported_from) {
-                    (Some(v), _) => Some(self.ev.eval(v)),
-                    (None, Some(from)) => {
-                        Some(match self.s.imported.iter().find(|r| r.name == name) {
-                            Some(r) if r.attr.is_none() => Val::Module(r.module.clone()),
-                            Some(r) => Val::Global(QualName::new(
-                                r.module.clone(),
-                                r.attr.clone().unwrap_or_default(),
-                            )),
-                            None => Val::Module(from.clone()),
-                        })
-                    }
-                    _ => None,
-                };
-            }
-            return None;
-        }
-        if self.p.node(g).kind == NodeKind::Dict {
-            let v = self.d.dict_get(g, name)?;
-            return Some(self.ev.eval(v));
-        }
-        None
-    }
-
-    /// SETITEMS into another module's `__dict__`, BUILD over another module's namespace.
-    fn module_patch(&mut self, target: NodeId, offset: u64, kind: EffectKind) {
-        if !matches!(
-            self.p.node(target).kind,
-            NodeKind::Global | NodeKind::StackGlobal | NodeKind::Reduce
-        ) {
-            return;
-        }
-        if Some(target) == self.s.module_node {
-            return;
-        }
-        // Only imports and attribute lookups give modules and their dicts.
-        if self.p.node(target).kind == NodeKind::Reduce {
-            let callable = NodeId(self.p.node(target).a);
-            let lookup = matches!(self.ev.peek(callable), Val::Global(q) if matches!(
-                (q.module.as_str(), q.name.as_str()),
-                ("dill._dill", "_import_module" | "_get_attr")
-                    | ("builtins", "getattr" | "__import__")
-                    | ("importlib", "import_module" | "__import__")
-            ));
-            if !lookup {
-                return;
-            }
-        }
-        let what = match (self.ev.eval(target), kind) {
-            (Val::Global(q), _) if q.name == "__dict__" && q.module != "__main__" => {
-                format!(
-                    "changes names in module {} (SETITEMS into its __dict__)",
-                    q.module
-                )
-            }
-            (Val::Module(m), EffectKind::Build) if Some(&m) != self.s.module.as_ref() => {
-                format!("restores module {m} by value (BUILD over the imported module's names)")
-            }
-            _ => return,
-        };
-        let before = self.out.raw.len();
-        self.push(
-            target,
-            Severity::Notice,
-            Category::Other,
-            what.clone(),
-            what,
-        );
-        self.out.raw[before].offset = offset;
-    }
-
-    /// Globals that are referenced but never called: a notice when calling them would be dangerous.
-    fn references(&mut self) {
-        let p = self.p;
-        for (id, node) in p.nodes() {
-            if !matches!(
-                node.kind,
-                NodeKind::Global | NodeKind::StackGlobal | NodeKind::Ext | NodeKind::Reduce
-            ) {
-                continue;
-            }
-            let v = match node.kind {
-                NodeKind::Reduce => match self.ev.cached(id) {
-                    Some(v @ Val::Global(_)) => v.clone(),
-                    _ => continue,
-                },
-                _ => self.ev.eval(id),
-            };
-            if let Val::Global(q) = &v {
-                self.out.modules.insert(q.module.clone());
-            }
-            if let Val::Module(m) = &v {
-                self.out.modules.insert(m.clone());
-                if let Some(rule) = rules::import_effect(m) {
-                    self.push(
-                        id,
-                        rule.severity,
-                        rule.category,
-                        format!("imports {m}, which acts on import"),
-                        format!("import {m}"),
-                    );
-                }
-            }
-            if self.used.contains(&id) {
-                continue;
-            }
-            match v {
-                Val::Global(q) => {
-                    let rule = self.rule(&q);
-                    if rule.severity == Severity::Dangerous {
-                        let what = format!("refers to {q} (not called at load)");
-                        self.push(id, Severity::Notice, rule.category, what, format!("ref {q}"));
-                    }
-                }
-                Val::Ext(code) => self.push(
-                    id,
-                    Severity::Dangerous,
-                    Category::Unresolved,
-                    format!("looks up extension code {code}, which no copyreg.add_extension in the file maps"),
-                    format!("ext {code}"),
-                ),
-                Val::Unresolved => self.push(
-                    id,
-                    Severity::Dangerous,
-                    Category::Unresolved,
-                    "imports a global whose module or name is computed at load".into(),
-                    "computed global".into(),
-                ),
-                _ => {}
-            }
-        }
-    }
-
-    /// Names a `refimported` dump stores by reference: looked up at load, never called.
+    /// Names a `refimported` session binds at load: `__import__(module)` and
+    /// `getattr(module, name)` in dill's own code, after the pickle itself.
     fn imported_refs(&mut self) {
         for r in &self.s.imported {
             self.out.modules.insert(r.module.clone());
-            let Some(attr) = &r.attr else { continue };
-            // `from subprocess import os` names a module, not a callable.
-            if CODE_MODULES.contains(&attr.as_str()) {
-                continue;
-            }
-            let q = crate::session::names::normalise(&r.module, attr, 4);
-            let rule = call_rule(&q);
-            if rule.severity == Severity::Dangerous {
-                self.out.raw.push(Raw {
-                    node: r.node,
-                    offset: self.p.node(r.node).offset,
-                    severity: Severity::Notice,
-                    category: rule.category,
-                    what: format!(
-                        "imports {q} by reference as {} (not called at load)",
-                        r.name
+            let verdict = if !allow::importable(&r.module) {
+                match deny::module(&r.module) {
+                    Some(c) => dangerous(
+                        c,
+                        format!("imports {} (refimported as {})", r.module, r.name),
                     ),
-                    key: format!("ref {q}"),
-                });
-            }
+                    None => unknown(
+                        Category::Unlisted,
+                        format!(
+                            "imports {} (refimported as {}), which is not on the import list",
+                            r.module, r.name
+                        ),
+                    ),
+                }
+            } else {
+                // `getattr(module, name)` on a listed module runs nothing; the name is only
+                // bound, so it matters only when it is a dangerous callable.
+                match &r.attr {
+                    Some(a) => {
+                        let q = crate::session::names::normalise(&r.module, a, 4);
+                        match deny::capability(&q) {
+                            Some(_) if allow::lookup(&q.module, &q.name).is_none() => unknown(
+                                Category::Unlisted,
+                                format!(
+                                    "refers to {q} (a dangerous callable; not called here) (refimported as {})",
+                                    r.name
+                                ),
+                            ),
+                            _ => None,
+                        }
+                    }
+                    None => None,
+                }
+            };
+            let offset = self.p.node(r.node).offset;
+            self.verdict(
+                r.node,
+                offset,
+                verdict,
+                &format!("import {} {:?}", r.module, r.attr),
+            );
         }
     }
 
     /// The module being loaded (`__main__` for sessions), whose names the file itself defines.
-    fn is_own_module(&self, m: &str) -> bool {
+    pub(super) fn is_own_module(&self, m: &str) -> bool {
         m == "__main__" || self.s.module.as_deref() == Some(m)
     }
 
     /// What a global of the module being loaded is: the value the file stores under that name.
-    fn own_global(&mut self, q: &QualName) -> Option<Val> {
-        if !self.is_own_module(&q.module) {
-            return None;
-        }
+    pub(super) fn own_global(&mut self, q: &QualName) -> Option<Val> {
         if let Some(v) = self.own.get(q) {
             return v.clone();
         }
+        // Mark first: a class whose dict refers to itself must not loop.
+        self.own.insert(q.clone(), None);
         let v = self.find_own_global(q);
         self.own.insert(q.clone(), v.clone());
         v
@@ -1197,16 +626,20 @@ impl<'s> Analyser<'s> {
         // dill refers to a class it is still building by name (Enums): find the definition.
         let v = match v {
             Val::Function(_) | Val::Class(_) => v,
-            _ => Val::Class(self.defined_class(&q.module, top)?),
+            other => match self.defined_class(&q.module, top) {
+                Some(c) => Val::Class(c),
+                None if top == q.name && matches!(other, Val::Global(_) | Val::Module(_)) => {
+                    return Some(other);
+                }
+                None => return None,
+            },
         };
         match v {
             Val::Function(_) | Val::Class(_) if top == q.name => Some(v),
             Val::Class(c) => {
                 let rest = q.name.strip_prefix(top)?.trim_start_matches('.');
-                Some(match self.method_of(c, rest, 0) {
-                    Some(f) => Val::Function(f),
-                    None => Val::Unknown,
-                })
+                let m = self.class_attr(c, rest)?;
+                Some(self.ev.eval(m))
             }
             _ => None,
         }
@@ -1233,82 +666,22 @@ impl<'s> Analyser<'s> {
             .copied()
     }
 
-    fn val_text(&self, v: &Val) -> String {
-        match v {
-            Val::Global(q) => q.to_string(),
-            Val::Module(m) => format!("module {m}"),
-            Val::Ext(c) => format!("extension code {c}"),
-            _ => "a computed value".into(),
+    pub(super) fn args_text(&mut self, args: &[NodeId]) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for &a in args.iter().take(6) {
+            let shown = match (self.p.node(a).kind, self.ev.eval(a)) {
+                // Show strings the file computes (`codecs.decode('bf', 'rot13')`) as decoded.
+                (NodeKind::Reduce, Val::Str(s)) => {
+                    crate::session::pyrepr::clip(&format!("{s:?}"), 48)
+                }
+                (NodeKind::Global | NodeKind::StackGlobal, Val::Global(q)) => q.to_string(),
+                _ => self.d.preview(a, 48),
+            };
+            parts.push(shown);
         }
-    }
-}
-
-fn int(p: &Program, id: NodeId) -> Option<i64> {
-    match p.scalar(id, 0)? {
-        crate::pickle::text::Scalar::Int(i) => Some(i),
-        crate::pickle::text::Scalar::Bool(b) => Some(i64::from(b)),
-        _ => None,
-    }
-}
-
-/// What opening a file in `mode` does to it, when that writes.
-fn write_effect(mode: &str) -> Option<&'static str> {
-    if mode.contains('w') {
-        Some("truncates it (or creates it)")
-    } else if mode.contains('x') {
-        Some("creates it")
-    } else if mode.contains('a') {
-        Some("creates it if missing and appends")
-    } else if mode.contains('+') {
-        Some("opens it for writing")
-    } else {
-        None
-    }
-}
-
-/// The strings dill's `_eval_repr` is given for normal data: `Ellipsis`,
-/// `NotImplemented`, and `range(a, b[, c])`.
-fn is_literal_repr(s: &str) -> bool {
-    let s = s.trim();
-    if matches!(s, "Ellipsis" | "NotImplemented" | "None") {
-        return true;
-    }
-    // Python 2 dill wrote `xrange(…)`.
-    let Some(inner) = s
-        .strip_prefix("range(")
-        .or_else(|| s.strip_prefix("xrange("))
-        .and_then(|r| r.strip_suffix(')'))
-    else {
-        return false;
-    };
-    let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
-    (1..=3).contains(&parts.len())
-        && parts.iter().all(|p| {
-            let d = p.strip_prefix('-').unwrap_or(p);
-            !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_dills_literal_reprs_are_harmless() {
-        assert!(is_literal_repr("range(2, 20, 3)"));
-        assert!(is_literal_repr("range(-1, 5)"));
-        assert!(is_literal_repr("Ellipsis"));
-        assert!(is_literal_repr("xrange(2, 20, 3)"));
-        assert!(!is_literal_repr("__import__('os').system('x')"));
-        assert!(!is_literal_repr("range(len(x))"));
-    }
-
-    #[test]
-    fn write_modes() {
-        assert!(write_effect("r").is_none());
-        assert!(write_effect("rb").is_none());
-        assert!(write_effect("w").is_some());
-        assert!(write_effect("r+").is_some());
-        assert!(write_effect("ab").is_some());
+        if args.len() > 6 {
+            parts.push("…".into());
+        }
+        crate::session::pyrepr::clip(&format!("({})", parts.join(", ")), 120)
     }
 }

@@ -3,8 +3,7 @@
 //! getattr/import chains, `operator.methodcaller`/`attrgetter`, `partial` and
 //! statically decodable `codecs.decode` calls. Nothing is imported or called.
 
-use std::collections::HashMap;
-
+use crate::pickle::resolve::{self, Extensions, Found};
 use crate::pickle::{NodeId, NodeKind, Program};
 use crate::session::knowledge;
 use crate::session::names::{QualName, normalise};
@@ -43,17 +42,20 @@ pub enum Val {
 /// Evaluates nodes symbolically, caching each node's value.
 pub struct Evaluator<'p> {
     p: &'p Program,
-    cache: HashMap<NodeId, Val>,
-    /// Extension codes registered by the file itself.
-    pub extensions: HashMap<i64, QualName>,
+    cache: crate::pickle::NodeMap<Val>,
+    /// What each EXT op looks up, the registry replayed as the file changes it.
+    pub extensions: Extensions,
+    /// Set when a chain went deeper than [`MAX_DEPTH`].
+    pub limit_hit: bool,
 }
 
 impl<'p> Evaluator<'p> {
     pub fn new(p: &'p Program) -> Evaluator<'p> {
         Evaluator {
             p,
-            cache: HashMap::new(),
-            extensions: HashMap::new(),
+            cache: crate::pickle::NodeMap::default(),
+            extensions: Extensions::default(),
+            limit_hit: false,
         }
     }
 
@@ -88,6 +90,7 @@ impl<'p> Evaluator<'p> {
             return v.clone();
         }
         if depth > MAX_DEPTH {
+            self.limit_hit = true;
             return Val::Unknown;
         }
         let v = self.compute(id, depth);
@@ -99,25 +102,24 @@ impl<'p> Evaluator<'p> {
         let p = self.p;
         let node = p.node(id);
         match node.kind {
-            NodeKind::Global => match p.global_pair(id) {
-                Some((m, n)) => canon(normalise(&m, &n, p.protocol)),
-                None => Val::Unresolved,
+            NodeKind::Global => found(resolve::literal(p, id).unwrap_or(Found::Computed)),
+            NodeKind::StackGlobal => match resolve::literal(p, id) {
+                Some(Found::Computed) | None => {
+                    // Operands the file computes: known only when evaluated exactly here.
+                    let m = self.eval_depth(NodeId(node.a), depth + 1);
+                    let n = self.eval_depth(NodeId(node.b), depth + 1);
+                    match (m, n) {
+                        (Val::Str(m), Val::Str(n)) => found(resolve::find_class(
+                            &m,
+                            &n,
+                            resolve::proto_at(p, node.offset),
+                        )),
+                        _ => Val::Unresolved,
+                    }
+                }
+                Some(f) => found(f),
             },
-            NodeKind::StackGlobal => {
-                let m = self.eval_depth(NodeId(node.a), depth + 1);
-                let n = self.eval_depth(NodeId(node.b), depth + 1);
-                match (m, n) {
-                    (Val::Str(m), Val::Str(n)) => canon(normalise(&m, &n, p.protocol)),
-                    _ => Val::Unresolved,
-                }
-            }
-            NodeKind::Ext => {
-                let code = p.op_int(id).unwrap_or(-1);
-                match self.extensions.get(&code) {
-                    Some(q) => canon(q.clone()),
-                    None => Val::Ext(code),
-                }
-            }
+            NodeKind::Ext => found(self.extensions.get(id)),
             NodeKind::Str | NodeKind::Bytes | NodeKind::ByteArray => {
                 p.text(id).map_or(Val::Unknown, Val::Str)
             }
@@ -126,9 +128,9 @@ impl<'p> Evaluator<'p> {
                 let args = p.items(NodeId(node.b)).to_vec();
                 self.apply(id, f, &args, depth)
             }
-            NodeKind::Inst => match p.global_pair(id) {
-                Some((m, n)) => Val::Returned(normalise(&m, &n, p.protocol)),
-                None => Val::Unknown,
+            NodeKind::Inst => match found(resolve::literal(p, id).unwrap_or(Found::Computed)) {
+                Val::Global(q) => Val::Returned(q),
+                _ => Val::Unknown,
             },
             NodeKind::NewObj | NodeKind::NewObjEx | NodeKind::Obj => {
                 let cls = match node.kind {
@@ -252,13 +254,21 @@ impl<'p> Evaluator<'p> {
                 _ => Val::Unknown,
             },
             // `lru_cache(…)(f)` and friends wrap their argument.
-            Val::Returned(q)
-                if super::rules::call_rule(&q).check == super::rules::Check::WrapperFactory =>
-            {
+            Val::Returned(q) if q.is("functools", "lru_cache") || q.is("functools", "wraps") => {
                 Val::Wrapped(Box::new(arg(0, self)))
             }
             _ => Val::Unknown,
         }
+    }
+}
+
+/// The value of a name the unpickler looks up.
+fn found(f: Found) -> Val {
+    match f {
+        Found::Name(q) => canon(q),
+        Found::UnmappedExt(code) => Val::Ext(code),
+        Found::Computed => Val::Unresolved,
+        Found::Fails(_) => Val::Unknown,
     }
 }
 

@@ -465,9 +465,9 @@ impl<'p> Describer<'p> {
                 self.instance_type(cls, &[], depth)
             }
             NodeKind::Obj => self.instance_type(p.items(id)[0], &[], depth),
-            NodeKind::Inst => match p.global_pair(id) {
-                Some((m, n)) => Ty::known(super::names::normalise(&m, &n, p.protocol).to_string()),
-                None => Ty::unknown("INST"),
+            NodeKind::Inst => match crate::pickle::resolve::literal(p, id) {
+                Some(crate::pickle::resolve::Found::Name(q)) => Ty::known(q.to_string()),
+                _ => Ty::unknown("INST"),
             },
             NodeKind::Ext => Ty::unknown(format!("extension code {}", p.op_int(id).unwrap_or(-1))),
             NodeKind::PersId => Ty::unknown("persistent id"),

@@ -128,8 +128,10 @@ pub fn infer(d: &Describer) -> Inferred {
                 modules.insert(q.module.clone());
             }
             NodeKind::Inst => {
-                if let Some((m, _)) = p.global_pair(id) {
-                    modules.insert(super::names::normalise(&m, "x", p.protocol).module);
+                if let Some(crate::pickle::resolve::Found::Name(q)) =
+                    crate::pickle::resolve::literal(p, id)
+                {
+                    modules.insert(q.module);
                 }
             }
             NodeKind::Reduce => {

@@ -2,6 +2,7 @@
 //! way dill's unpickler would look them up (Python 2 names for protocol < 3,
 //! `dill.dill` for old dill, dill's getattr shims). Nothing is imported.
 
+use crate::pickle::resolve::{self, Found};
 use crate::pickle::{NodeId, NodeKind, Program};
 
 /// A `module.qualname` reference.
@@ -45,99 +46,14 @@ impl std::fmt::Display for QualName {
     }
 }
 
-/// Python 2 module names mapped as `_compat_pickle.IMPORT_MAPPING` does (protocol < 3).
-const MODULE_MAP: &[(&str, &str)] = &[
-    ("__builtin__", "builtins"),
-    ("copy_reg", "copyreg"),
-    ("Queue", "queue"),
-    ("SocketServer", "socketserver"),
-    ("ConfigParser", "configparser"),
-    ("repr", "reprlib"),
-    ("tkFileDialog", "tkinter.filedialog"),
-    ("Tkinter", "tkinter"),
-    ("markupbase", "_markupbase"),
-    ("_winreg", "winreg"),
-    ("thread", "_thread"),
-    ("dummy_thread", "_dummy_thread"),
-    ("cPickle", "pickle"),
-    ("cStringIO", "io"),
-    ("StringIO", "io"),
-    ("exceptions", "builtins"),
-    ("UserDict", "collections"),
-    ("UserList", "collections"),
-    ("UserString", "collections"),
-    ("whichdb", "dbm"),
-    ("anydbm", "dbm"),
-    ("_abcoll", "collections.abc"),
-    ("urlparse", "urllib.parse"),
-    ("httplib", "http.client"),
-    ("HTMLParser", "html.parser"),
-    ("htmlentitydefs", "html.entities"),
-    ("cookielib", "http.cookiejar"),
-    ("Cookie", "http.cookies"),
-    ("commands", "subprocess"),
-    ("urllib2", "urllib.request"),
-    ("robotparser", "urllib.robotparser"),
-    ("xmlrpclib", "xmlrpc.client"),
-    ("SimpleXMLRPCServer", "xmlrpc.server"),
-    ("BaseHTTPServer", "http.server"),
-    ("SimpleHTTPServer", "http.server"),
-    ("CGIHTTPServer", "http.server"),
-];
-
-/// Python 2 (module, name) pairs mapped as `_compat_pickle.NAME_MAPPING` does.
-type Pair = (&'static str, &'static str);
-
-const NAME_MAP: &[(Pair, Pair)] = &[
-    (("__builtin__", "xrange"), ("builtins", "range")),
-    (("__builtin__", "reduce"), ("functools", "reduce")),
-    (("__builtin__", "intern"), ("sys", "intern")),
-    (("__builtin__", "unichr"), ("builtins", "chr")),
-    (("__builtin__", "unicode"), ("builtins", "str")),
-    (("__builtin__", "long"), ("builtins", "int")),
-    (("__builtin__", "basestring"), ("builtins", "str")),
-    (("itertools", "izip"), ("builtins", "zip")),
-    (("itertools", "imap"), ("builtins", "map")),
-    (("itertools", "ifilter"), ("builtins", "filter")),
-    (("itertools", "ifilterfalse"), ("itertools", "filterfalse")),
-    (("itertools", "izip_longest"), ("itertools", "zip_longest")),
-    (
-        ("UserDict", "IterableUserDict"),
-        ("collections", "UserDict"),
-    ),
-    (("UserList", "UserList"), ("collections", "UserList")),
-    (("UserDict", "UserDict"), ("collections", "UserDict")),
-    (("UserString", "UserString"), ("collections", "UserString")),
-    (("whichdb", "whichdb"), ("dbm", "whichdb")),
-    (("socket", "_socketobject"), ("socket", "SocketType")),
-    (("exceptions", "StandardError"), ("builtins", "Exception")),
-    (("cStringIO", "StringIO"), ("io", "BytesIO")),
-    (("StringIO", "StringIO"), ("io", "StringIO")),
-];
-
-/// Normalises a raw (module, name) pair as dill's `find_class` would see it.
+/// Normalises a raw (module, name) pair as dill's `find_class` would see it
+/// under `protocol` (see [`crate::pickle::resolve::find_class`]).
 pub fn normalise(module: &str, name: &str, protocol: u8) -> QualName {
-    // dill's own special names are looked up before any mapping.
-    if module == "__builtin__" && (name == "__main__" || name == "NoneType") {
-        return QualName::new(module, name);
+    match resolve::find_class(module, name, protocol) {
+        Found::Name(q) => q,
+        // A lookup that fails or is computed still has the name as written.
+        _ => QualName::new(module, name),
     }
-    let mut module = module.to_string();
-    let mut name = name.to_string();
-    if protocol < 3 {
-        if let Some((_, (m, n))) = NAME_MAP
-            .iter()
-            .find(|((m, n), _)| *m == module && *n == name)
-        {
-            module = m.to_string();
-            name = n.to_string();
-        } else if let Some((_, m)) = MODULE_MAP.iter().find(|(m, _)| *m == module) {
-            module = m.to_string();
-        }
-    }
-    if module == "dill.dill" {
-        module = "dill._dill".into();
-    }
-    QualName { module, name }
 }
 
 /// What a node refers to when it is a global reference or a dill shim.
@@ -151,15 +67,10 @@ fn global_name_depth(p: &Program, id: NodeId, depth: u32) -> Option<QualName> {
     }
     let node = p.node(id);
     match node.kind {
-        NodeKind::Global => {
-            let (m, n) = p.global_pair(id)?;
-            Some(normalise(&m, &n, p.protocol))
-        }
-        NodeKind::StackGlobal => {
-            let m = p.text(crate::pickle::NodeId(node.a))?;
-            let n = p.text(crate::pickle::NodeId(node.b))?;
-            Some(normalise(&m, &n, p.protocol))
-        }
+        NodeKind::Global | NodeKind::StackGlobal => match resolve::literal(p, id)? {
+            Found::Name(q) => Some(q),
+            _ => None,
+        },
         NodeKind::Reduce => {
             // getattr(<dill._dill module>, 'X', default) is dill's shim for dill._dill.X, and
             // old dill wrote builtin functions as _get_attr(_import_module('m'), 'name').

@@ -52,43 +52,48 @@ impl Confusion {
 }
 
 #[test]
-fn corpus_every_payload_is_dangerous_and_no_lookalike_is() {
+fn old_corpus_no_payload_is_safe_and_no_lookalike_is_dangerous() {
+    // The first corpus (`scan_gen/gen_scan.py`): payloads written opcode by opcode, not
+    // run; labels say what each one would reach. Ground-truthed cases are in `hostile/`.
     let labels = json_file(&corpus_dir().join("labels.json"));
     let baseline = json_file(&corpus_dir().join("baseline.json"));
     let labels = labels.as_array().expect("labels is a list");
     assert_eq!(labels.len(), 76, "the corpus changed size");
     let mut brine = Confusion::default();
-    let mut by_subset = [Confusion::default(), Confusion::default()];
+    let mut counts = [0u32; 3];
     let mut problems = Vec::new();
     for l in labels {
         let file = l["file"].as_str().expect("file");
         let dangerous = l["label"] == "dangerous";
         let expected = l["expected_verdict"].as_str().expect("expected_verdict");
         let (v, r) = verdict(&corpus_dir().join(file));
-        brine.add(dangerous, v == Severity::Dangerous);
-        by_subset[usize::from(!file.contains("_sess_"))].add(dangerous, v == Severity::Dangerous);
-        if v.as_str() != expected {
-            problems.push(format!("{file}: {v}, labelled {expected}"));
+        brine.add(dangerous, v != Severity::Safe);
+        if dangerous {
+            counts[v as usize] += 1;
+        }
+        if dangerous && v == Severity::Safe {
+            problems.push(format!("{file}: a payload judged safe"));
+        }
+        if !dangerous && v == Severity::Dangerous {
+            problems.push(format!("{file}: benign judged dangerous: {:?}", r.findings));
+        }
+        if !dangerous && expected == "safe" && v != Severity::Safe {
+            problems.push(format!("{file}: plain data judged {v}: {:?}", r.findings));
         }
         // The payload is attributed to the variable that holds it.
-        if let Some(var) = l["variable"].as_str() {
-            let worst = if dangerous {
-                Severity::Dangerous
-            } else {
-                Severity::Notice
-            };
-            if r.verdict_of(var) != worst {
-                problems.push(format!(
-                    "{file}: variable {var} is {}, expected {worst}; findings: {:?}",
-                    r.verdict_of(var),
-                    r.findings
-                ));
-            }
+        if let Some(var) = l["variable"].as_str()
+            && dangerous
+            && r.verdict_of(var) == Severity::Safe
+        {
+            problems.push(format!(
+                "{file}: variable {var} is safe; findings: {:?}",
+                r.findings
+            ));
         }
     }
     println!("| tool / rule | TP | FN | FP | TN | recall | FPR | precision |");
     println!("|---|---|---|---|---|---|---|---|");
-    println!("{}", brine.row("brine scan (verdict = dangerous)"));
+    println!("{}", brine.row("brine scan (verdict != safe)"));
     let tools = baseline["confusion"]
         .as_object()
         .expect("baseline confusion");
@@ -102,10 +107,9 @@ fn corpus_every_payload_is_dangerous_and_no_lookalike_is() {
         };
         println!("{}", theirs.row(name));
     }
-    println!("brine on dill sessions (*_sess_*): {:?}", by_subset[0]);
-    println!("brine on everything else: {:?}", by_subset[1]);
+    println!("payloads: {} unknown, {} dangerous", counts[1], counts[2]);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    assert_eq!((brine.tp, brine.fn_, brine.fp, brine.tn), (54, 0, 0, 22));
+    assert_eq!(brine.fn_, 0);
 }
 
 #[test]
@@ -125,7 +129,7 @@ fn no_real_dill_fixture_is_dangerous() {
         }
     }
     println!(
-        "fixtures/sessions: {} files: {} safe, {} notice, {} dangerous",
+        "fixtures/sessions: {} files: {} safe, {} unknown, {} dangerous",
         counts.iter().sum::<usize>(),
         counts[0],
         counts[1],
@@ -155,7 +159,7 @@ fn no_wild_session_is_dangerous() {
         }
     }
     println!(
-        "wild-sessions: {} safe, {} notice, {} dangerous",
+        "wild-sessions: {} safe, {} unknown, {} dangerous",
         counts[0], counts[1], counts[2]
     );
     assert!(dangerous.is_empty(), "{}", dangerous.join("\n"));
@@ -254,12 +258,34 @@ fn ext_codes_follow_add_extension_in_the_same_file() {
         "{:?}",
         r.findings
     );
-    // Mapped to something harmless, the same EXT call is no longer dangerous.
+    // Mapped to something harmless, the EXT call resolves to it (changing the registry is
+    // still a finding of its own).
     let s = assemble(&[&register("collections", "OrderedDict"), &call]);
-    assert_ne!(scan(&s).verdict, Severity::Dangerous);
-    // Unmapped, it cannot be known and is dangerous.
+    let r = scan(&s);
+    assert!(
+        r.findings.iter().all(|f| !f.what.contains("os.system")),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.log
+            .iter()
+            .flat_map(|v| &v.calls)
+            .any(|c| c.text.starts_with("collections.OrderedDict(")),
+        "{:?}",
+        r.log
+    );
+    // Unmapped, it cannot be known: unknown, never safe.
     let s = assemble(&[&call]);
-    assert_eq!(scan(&s).verdict, Severity::Dangerous);
+    assert_eq!(scan(&s).verdict, Severity::Unknown);
+    // Registered only after the EXT op ran, it does not map it.
+    let s = assemble(&[&call, &register("os", "system")]);
+    let r = scan(&s);
+    assert!(
+        r.findings.iter().any(|f| f.what.contains("does not map")),
+        "{:?}",
+        r.findings
+    );
 }
 
 #[test]
@@ -273,10 +299,10 @@ fn a_dangerous_callable_handed_to_map_is_dangerous() {
     let m = [&global("builtins", "map")[..], &list, b"R"].concat();
     let r = scan(&assemble(&[&m]));
     assert_eq!(r.verdict, Severity::Dangerous, "{:?}", r.findings);
-    // The same reference stored as data is only a notice.
+    // The same reference stored as data is not proven safe, but calls nothing.
     let data = [&[b']'][..], &global("os", "system"), b"a"].concat(); // EMPTY_LIST … APPEND
     let r = scan(&assemble(&[&data]));
-    assert_eq!(r.verdict, Severity::Notice, "{:?}", r.findings);
+    assert_eq!(r.verdict, Severity::Unknown, "{:?}", r.findings);
 }
 
 #[test]
@@ -301,12 +327,57 @@ fn a_methodcaller_on_an_unknown_object_is_judged_by_its_method_name() {
     );
     assert_eq!(
         scan(&assemble(&[&caller("lower")])).verdict,
-        Severity::Notice
+        Severity::Unknown
     );
 }
 
 fn brine() -> Command {
     Command::new(env!("CARGO_BIN_EXE_brine"))
+}
+
+#[test]
+fn cli_sarif_and_the_unknown_exit_code() {
+    let mal = corpus_dir().join("mal_sess_os_system_cache_size.pkl");
+    let out = brine()
+        .args(["scan", "--format", "sarif"])
+        .arg(&mal)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(3));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().expect("results");
+    let r = results
+        .iter()
+        .find(|r| r["level"] == "error")
+        .expect("an error result");
+    assert_eq!(r["ruleId"], "process");
+    assert!(
+        r["locations"][0]["physicalLocation"]["region"]["byteOffset"]
+            .as_u64()
+            .is_some()
+    );
+    assert_eq!(
+        r["locations"][0]["logicalLocations"][0]["name"],
+        "cache_size"
+    );
+    // Not proven safe, nothing dangerous: exit 4.
+    let unknown = corpus_dir().join("ben_sess_modules_by_import_module.pkl");
+    let out = brine().arg("scan").arg(&unknown).output().expect("runs");
+    assert_eq!(out.status.code(), Some(4));
+    // inspect warns in one line on stderr for a file that is not safe, and not for one that is.
+    let out = brine().arg("inspect").arg(&mal).output().expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.contains("scan: dangerous"))
+            .count(),
+        1,
+        "{err}"
+    );
+    let ben = corpus_dir().join("ben_sess_basic.pkl");
+    let out = brine().arg("inspect").arg(&ben).output().expect("runs");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("scan:"));
 }
 
 #[test]
@@ -325,10 +396,31 @@ fn cli_exit_codes_and_json() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["verdict"], "dangerous");
     assert_eq!(v["files"][0]["verdict"], "safe");
-    let f = &v["files"][1]["findings"][0];
+    let f = v["files"][1]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["severity"] == "dangerous")
+        .expect("a dangerous finding");
+    assert_eq!(v["files"][1]["completeness"], "complete");
+    // The per-variable call log names the resolved callable with its literal argument.
+    let log = v["files"][1]["call_log"]
+        .as_array()
+        .expect("call_log")
+        .iter()
+        .find(|l| l["variable"] == "cache_size")
+        .expect("cache_size's calls");
+    assert!(
+        log["calls"]
+            .as_array()
+            .expect("calls")
+            .iter()
+            .any(|c| c["call"] == "posix.system('echo brine-test')" && c["severity"] == "dangerous"),
+        "{log}"
+    );
     assert_eq!(f["variable"], "cache_size");
     assert_eq!(f["severity"], "dangerous");
-    assert_eq!(f["category"], "command");
+    assert_eq!(f["category"], "process");
     assert!(f["offset"].as_u64().is_some_and(|o| o > 0));
     let text = brine().arg("scan").arg(&mal).output().expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);

@@ -25,7 +25,7 @@ fn verdict_tone(v: Verdict) -> Tone {
 fn severity_tone(s: Severity) -> Tone {
     match s {
         Severity::Safe => Tone::Ok,
-        Severity::Notice => Tone::Warn,
+        Severity::Unknown => Tone::Warn,
         Severity::Dangerous => Tone::Error,
     }
 }
@@ -198,12 +198,24 @@ impl App {
                 "the file is incomplete: loading it will fail",
             ));
         }
-        let dangerous = scan.verdict == Severity::Dangerous;
+        // Only a proof of safety restores on a plain yes.
+        let dangerous = scan.verdict != Severity::Safe;
         if dangerous {
+            for f in shown
+                .iter()
+                .map(|f| f.holder())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .take(LISTED)
+            {
+                if let Some(v) = scan.log.iter().find(|v| v.holder == f) {
+                    lines.push(Line::new(Tone::Dim, format!("  {f} calls: {}", v.chain())));
+                }
+            }
             lines.push(Line::new(
                 Tone::Error,
                 format!(
-                    "loading this runs what the scan found. Type {TRUST_WORD} and enter to restore anyway{}",
+                    "the scan cannot prove this safe: loading it may run what it found. Type {TRUST_WORD} and enter to restore anyway{}",
                     if only.is_empty() {
                         ", or mark only safe names"
                     } else {

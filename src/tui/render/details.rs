@@ -56,7 +56,7 @@ fn heading<'a>(t: &Theme, s: impl Into<String>) -> Line<'a> {
 fn severity_color(t: &Theme, s: Severity) -> ratatui::style::Color {
     match s {
         Severity::Safe => t.ok,
-        Severity::Notice => t.warn,
+        Severity::Unknown => t.warn,
         Severity::Dangerous => t.error,
     }
 }
