@@ -75,6 +75,8 @@ pub struct Analyser<'s> {
     pub(super) own: HashMap<QualName, Option<Val>>,
     pub(super) classes: Option<HashMap<(String, String), NodeId>>,
     referenced: NodeMap<()>,
+    /// Nodes called as callables: their reference findings say nothing the call does not.
+    called: NodeMap<()>,
 }
 
 impl<'s> Analyser<'s> {
@@ -92,6 +94,7 @@ impl<'s> Analyser<'s> {
             own: HashMap::new(),
             classes: None,
             referenced: NodeMap::default(),
+            called: NodeMap::default(),
         }
     }
 
@@ -163,6 +166,10 @@ impl<'s> Analyser<'s> {
             }
         }
         self.imported_refs();
+        let called = std::mem::take(&mut self.called);
+        self.out
+            .raw
+            .retain(|r| !(r.key.starts_with("ref ") && called.contains_key(&r.node)));
         self.out.limit_hit |= self.ev.limit_hit;
         self.out
     }
@@ -344,7 +351,7 @@ impl<'s> Analyser<'s> {
             return None;
         }
         match allow::lookup(&q.module, &q.name) {
-            Some(Use::Data) => Some(self.callee_id(q.to_string())),
+            Some(Use::Data) if !hashes_items(&q) => Some(self.callee_id(q.to_string())),
             _ => None,
         }
     }
@@ -373,6 +380,7 @@ impl<'s> Analyser<'s> {
             },
             _ => self.ev.eval(f),
         };
+        self.called.insert(f, ());
         let callee = self.callee_text(&v);
         let verdict = self.judge(call, &v, args);
         let verdict = verdict.map(|(s, c, w)| (s, c, format!("{how}{w}")));
@@ -476,8 +484,25 @@ impl<'s> Analyser<'s> {
         }
         self.out.modules.insert(q.module.clone());
         match allow::lookup(&q.module, &q.name) {
-            // Plain data constructors: what they are given is stored, not called.
-            Some(Use::Data) => None,
+            // Plain data constructors: what they are given is stored, not called, except
+            // that set and dict constructors hash the items of an iterable argument.
+            Some(Use::Data) => {
+                if hashes_items(q)
+                    && let Some(&it) = args.first()
+                {
+                    // Items written inline and by APPENDS/SETITEMS alike.
+                    let keys: Vec<NodeId> = match self.p.node(it).kind {
+                        NodeKind::Dict => {
+                            self.d.dict_items(it).into_iter().map(|kv| kv.0).collect()
+                        }
+                        _ => self.p.children(it),
+                    };
+                    for k in keys {
+                        self.hashed(call, k);
+                    }
+                }
+                None
+            }
             Some(Use::Meta) if args.len() == 3 => self.create_type(call, Some(q.clone()), args, 0),
             Some(Use::Meta) => None,
             Some(Use::Check(c)) => self.check(call, c, q, args),
@@ -684,4 +709,16 @@ impl<'s> Analyser<'s> {
         }
         crate::session::pyrepr::clip(&format!("({})", parts.join(", ")), 120)
     }
+}
+
+/// Listed constructors that hash the items of their first argument.
+fn hashes_items(q: &QualName) -> bool {
+    matches!(
+        (q.module.as_str(), q.name.as_str()),
+        ("builtins", "set" | "frozenset" | "dict")
+            | (
+                "collections" | "_collections",
+                "OrderedDict" | "Counter" | "defaultdict"
+            )
+    )
 }

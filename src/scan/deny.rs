@@ -105,7 +105,6 @@ const DENY: &[(&str, &str, Capability)] = &[
     ("builtins", "vars", Rebind),
     ("builtins", "setattr", Rebind),
     ("builtins", "delattr", Rebind),
-    ("copyreg", "add_extension", Rebind),
     ("copyreg", "dispatch_table", Rebind),
     ("socket", "*", Network),
     ("_socket", "*", Network),

@@ -347,11 +347,9 @@ impl Analyser<'_> {
         if let Some(dict) = dict
             && self.p.node(dict).kind == NodeKind::Dict
         {
-            let items = self.p.items(dict).to_vec();
-            for pair in items.chunks(2) {
-                if let [_, v] = pair
-                    && let Some(c) = self.instance_class(*v)
-                {
+            // Items written by DICT and by SETITEMS alike.
+            for (_, v) in self.d.dict_items(dict) {
+                if let Some(c) = self.instance_class(v) {
                     self.run_hooks(call, offset, c, &["__set_name__"], "making a class runs");
                 }
             }

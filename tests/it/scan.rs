@@ -455,3 +455,105 @@ fn every_cut_of_every_corpus_file_scans_without_panicking() {
     }
     assert!(dangerous_prefixes > 0);
 }
+
+/// The hostile corpus (`scan_gen/gen_hostile.py`): each file was loaded by real dill 0.4.1 in a
+/// throw-away directory and `runs_code` records whether its payload's marker file appeared.
+/// Nothing is loaded here.
+#[test]
+fn hostile_corpus_no_file_that_runs_code_is_safe() {
+    let truth = json_file(&corpus_dir().join("ground_truth.json"));
+    let truth = truth.as_array().expect("ground truth is a list");
+    assert!(truth.len() >= 100, "the hostile corpus is missing");
+    let mut ran = [0u32; 3];
+    let mut quiet = [0u32; 3];
+    let mut problems = Vec::new();
+    for t in truth {
+        let file = t["file"].as_str().expect("file");
+        let (v, r) = verdict(&corpus_dir().join(file));
+        if t["runs_code"] == true {
+            ran[v as usize] += 1;
+            if v == Severity::Safe {
+                problems.push(format!("{file}: runs code when loaded, judged safe"));
+            }
+        } else {
+            quiet[v as usize] += 1;
+            if t["control"] == true && v == Severity::Dangerous {
+                problems.push(format!(
+                    "{file}: a control judged dangerous: {:?}",
+                    r.findings
+                ));
+            }
+        }
+    }
+    println!(
+        "hostile corpus: {} files run code: {} safe, {} unknown, {} dangerous; {} do not: {} safe, {} unknown, {} dangerous",
+        ran.iter().sum::<u32>(),
+        ran[0],
+        ran[1],
+        ran[2],
+        quiet.iter().sum::<u32>(),
+        quiet[0],
+        quiet[1],
+        quiet[2]
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(
+        ran.iter().sum::<u32>() >= 40,
+        "too few cases ran code: {ran:?}"
+    );
+    // The data-science control session stays safe.
+    let (v, r) = verdict(&corpus_dir().join("hostile/ctl_session_datascience.pkl"));
+    assert_eq!(v, Severity::Safe, "{:?}", r.findings);
+}
+
+/// Hooks the unpickler calls implicitly, each named in the finding.
+#[test]
+fn implicit_hooks_of_by_value_classes_are_named() {
+    for (file, hook) in [
+        ("setstate_p4", "__setstate__"),
+        ("getattr_build_p2", "__getattr__"),
+        ("newobj_new_p4", "__new__"),
+        ("dict_key_hash_p4", "__hash__"),
+        ("setitem_subclass_p4", "__setitem__"),
+        ("extend_subclass_p4", "extend"),
+        ("slots_setattr_p4", "__setattr__"),
+        ("init_subclass_p4", "__init_subclass__"),
+        ("set_name_p4", "__set_name__"),
+        ("metaclass_init_p4", "__init__"),
+        ("reconstructor_init_p2", "__init__"),
+        ("del_dropped_p4", "__del__"),
+    ] {
+        let (v, r) = verdict(&corpus_dir().join(format!("hostile/{file}.pkl")));
+        assert_ne!(v, Severity::Safe, "{file}");
+        assert!(
+            r.findings.iter().any(|f| f.what.contains(hook)),
+            "{file}: no finding names {hook}: {:?}",
+            r.findings
+        );
+    }
+}
+
+/// Names resolve as the unpickler resolves them: dotted walks, fix_imports under the
+/// protocol in force at the op, memo-held and computed operands.
+#[test]
+fn names_resolve_as_the_unpickler_does() {
+    for (file, needle) in [
+        ("dotted_pathlib_os_system_p4", "pathlib.os.system"),
+        ("dotted_path_write_text_p4", "pathlib.Path.write_text"),
+        ("compat_commands_getoutput_p2", "subprocess.getoutput"),
+        ("compat_protocol_switch_4_to_2", "subprocess.getoutput"),
+        ("memo_held_operands_p4", "os.system"),
+        ("computed_rot13_p4", "os.system"),
+    ] {
+        let (v, r) = verdict(&corpus_dir().join(format!("hostile/{file}.pkl")));
+        assert_eq!(v, Severity::Dangerous, "{file}: {:?}", r.findings);
+        assert!(
+            r.findings.iter().any(|f| f.what.contains(needle)),
+            "{file}: {needle} not named: {:?}",
+            r.findings
+        );
+    }
+    // A string lowered at load is not evaluated: unknown, not a guess.
+    let (v, _) = verdict(&corpus_dir().join("hostile/computed_lower_p4.pkl"));
+    assert_eq!(v, Severity::Unknown);
+}
