@@ -4,6 +4,7 @@ mod companion;
 mod compat;
 mod edit;
 mod env;
+mod escapes;
 mod fixtures;
 mod py;
 mod robustness;
