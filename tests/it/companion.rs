@@ -57,7 +57,11 @@ fn dill_version(python: &str) -> Option<(u32, u32, u32)> {
             .parse()
             .unwrap_or(0)
     });
-    Some((parts.next()?, parts.next().unwrap_or(0), parts.next().unwrap_or(0)))
+    Some((
+        parts.next()?,
+        parts.next().unwrap_or(0),
+        parts.next().unwrap_or(0),
+    ))
 }
 
 /// Whether this Python imports the front ends; under CI, a Python without them is a failure.
@@ -194,7 +198,9 @@ fn companion_with_dill_0_4_saves_what_brine_reads_and_loads_it_back() {
     );
 
     if ipython {
-        let saved = work.path().join("stock/checkpoints/checkpoint_baseline.pkl");
+        let saved = work
+            .path()
+            .join("stock/checkpoints/checkpoint_baseline.pkl");
         let v = inspect(&saved);
         assert_eq!(v["complete"], true);
         let listed = names(&v);
