@@ -102,10 +102,21 @@ pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
         });
     }
     let names: Vec<&str> = only.iter().map(String::as_str).collect();
-    let edited = session.dump_only(&names).map_err(|e| RestoreError::Edit {
-        path: file.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    // The names and everything they need (functions' globals…): a function restored
+    // without them raises NameError when called.
+    let edited = session
+        .dump_only_with_deps(&names)
+        .map_err(|e| RestoreError::Edit {
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    if !edited.plan.kept_for_deps.is_empty() {
+        eprintln!(
+            "brine: also restoring what {} need: {}",
+            names.join(", "),
+            edited.plan.kept_for_deps.join(", ")
+        );
+    }
     let bytes = edited.to_vec()?;
     let stem = file
         .file_stem()
@@ -190,7 +201,7 @@ fn run_prepared(
     }
     let code = snippet(&prepared.load)?;
     if print {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::text::stdout();
         write!(out, "{code}")?;
         if let Some(t) = &prepared.temp {
             writeln!(
@@ -236,14 +247,26 @@ fn scan_verdict(s: &Session) -> ScanVerdict {
         .iter()
         .filter(|f| f.severity == report.verdict && report.verdict != Severity::Safe)
         .take(3)
-        .map(|f| format!("{}: {}", f.holder(), f.what))
+        .map(|f| {
+            format!(
+                "{}: {}",
+                crate::text::name(f.holder()),
+                crate::text::escape(&f.what)
+            )
+        })
         .collect();
     let first = report
         .findings
         .iter()
         .filter(|f| f.severity == report.verdict)
         .min_by_key(|f| f.offset)
-        .map(|f| format!("{} (in '{}')", f.what, f.holder()))
+        .map(|f| {
+            format!(
+                "{} (in '{}')",
+                crate::text::escape(&f.what),
+                crate::text::name(f.holder())
+            )
+        })
         .unwrap_or_default();
     let mut line = format!("{} ({})", report.verdict, report.completeness);
     if !worst.is_empty() {

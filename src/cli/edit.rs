@@ -10,7 +10,8 @@ use crate::edit::pattern::{self, Pattern};
 use crate::edit::{self, Edited};
 use crate::session::Session;
 use crate::store::write::{self, Fingerprint, WriteError};
-use crate::text::human_size;
+use crate::text::Shown;
+use crate::text::{COLUMN_MAX, clip, escape, human_size, name};
 
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
@@ -30,6 +31,10 @@ pub struct FilterArgs {
     /// Show what would go and the bytes saved; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Keep the names that kept names need (functions' globals, classes of instances…)
+    /// even when a pattern matches them
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -42,6 +47,9 @@ pub struct ExtractArgs {
     pub names: Vec<String>,
     #[arg(long, short = 'o', required = true)]
     pub output: PathBuf,
+    /// Also keep what the names need, transitively (functions' globals, classes of instances…)
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -73,13 +81,12 @@ fn fail_write(e: WriteError) -> Failure {
 }
 
 fn fail_edit(file: &Path, e: edit::EditError) -> Failure {
-    Failure::error(format!("{}: {e}", file.display()))
+    Failure::error(format!("{}: {e}", file.shown()))
 }
 
 /// Opens the input and notes its fingerprint, so a change during the run is caught.
 fn open_input(file: &Path) -> Result<(Session, Fingerprint), Failure> {
-    let fp =
-        Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+    let fp = Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.shown())))?;
     Ok((open(file)?, fp))
 }
 
@@ -116,7 +123,7 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
     {
         return Err(Failure::usage(format!(
             "{} is the input: use --in-place to replace it (a backup is kept)",
-            t.display()
+            t.shown()
         )));
     }
     let (mut s, fp) = open_input(&a.file)?;
@@ -127,18 +134,36 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         .map(|e| e.name.as_str())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
+    let rescued: Vec<String>;
+    let names: Vec<&str> = if a.with_deps {
+        let drop = s.drop_keeping_deps(&names);
+        rescued = names
+            .iter()
+            .filter(|n| !drop.iter().any(|d| d == *n))
+            .map(|n| n.to_string())
+            .collect();
+        names
+            .into_iter()
+            .filter(|n| drop.iter().any(|d| d == n))
+            .collect()
+    } else {
+        rescued = Vec::new();
+        names
+    };
     if a.dry_run || names.is_empty() {
-        let plan = s.plan_without(&names);
+        let mut plan = s.plan_without(&names);
+        plan.kept_for_deps = rescued;
         report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
         if names.is_empty() && !a.json {
-            eprintln!(
+            crate::text::eprint_line(&format!(
                 "brine: {}: no names match; nothing written",
-                a.file.display()
-            );
+                a.file.shown()
+            ));
         }
         return Ok(0);
     }
-    let edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let mut edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    edited.plan.kept_for_deps = rescued;
     let target = target.expect("checked above");
     let reason = if a.in_place {
         "filter --in-place"
@@ -179,11 +204,16 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             .join(", ");
         return Err(Failure::error(format!(
             "{}: no name {list} in this checkpoint",
-            a.file.display()
+            a.file.shown()
         )));
     }
     let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
-    let edited = s.dump_only(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let edited = if a.with_deps {
+        s.dump_only_with_deps(&names)
+    } else {
+        s.dump_only(&names)
+    }
+    .map_err(|e| fail_edit(&a.file, e))?;
     let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "extract")?;
     follow_sidecar(&a.file, &a.output);
     report(
@@ -222,14 +252,14 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
         });
         crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
     } else {
-        println!(
+        crate::say!(
             "wrote {} ({}): {} complete names",
-            a.output.display(),
+            a.output.shown(),
             human_size(written.bytes),
             edited.plan.kept.len()
         );
         if let Some(k) = lost {
-            println!(
+            crate::say!(
                 "lost: '{k}' and whatever followed it (the input ends at byte {})",
                 at.unwrap_or(0)
             );
@@ -277,8 +307,13 @@ fn follow_sidecar(input: &Path, output: &Path) {
         std::io::copy(&mut f, w).map(|_| ())
     };
     match write::write_atomic(&dest, &produce, &|_| Ok(()), None, "sidecar") {
-        Ok(_) => eprintln!("brine: copied the env sidecar to {}", dest.display()),
-        Err(e) => eprintln!("brine: warning: the env sidecar was not copied: {e}"),
+        Ok(_) => crate::text::eprint_line(&format!(
+            "brine: copied the env sidecar to {}",
+            dest.shown()
+        )),
+        Err(e) => crate::text::eprint_line(&format!(
+            "brine: warning: the env sidecar was not copied: {e}"
+        )),
     }
 }
 
@@ -311,12 +346,16 @@ fn report(
             "bytes_before": before,
             "bytes_after": written.map(|w| w.bytes),
             "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
+            "dependencies": plan.deps.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "missing": plan.missing.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "warnings": plan.warnings(),
+            "kept_for_deps": plan.kept_for_deps,
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
         return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
-    println!(
+    crate::say!(
         "{verb} {} of {} names, about {}:",
         plan.dropped.len(),
         s.entries.len(),
@@ -326,26 +365,37 @@ fn report(
         let e = s.entry(n);
         let size = e.map(|e| human_size(e.bytes)).unwrap_or_default();
         let ty = e.map(|e| e.ty.as_str()).unwrap_or("");
-        println!("  - {n:<24} {ty:<32} {size:>10}");
+        let n = clip(&name(n), COLUMN_MAX).into_owned();
+        let ty = clip(&escape(ty), COLUMN_MAX).into_owned();
+        crate::say!("  - {n:<24} {ty:<32} {size:>10}");
     }
     for (n, by) in &plan.still_needed {
-        println!(
+        crate::say!(
             "  note: '{n}' is still needed by '{}': its object stays, the name goes",
             by.join("', '")
         );
     }
-    if let (Some(o), Some(w)) = (out, written) {
+    if !plan.kept_for_deps.is_empty() {
         println!(
+            "  kept because kept names need them: {}",
+            plan.kept_for_deps.join(", ")
+        );
+    }
+    for w in plan.warnings() {
+        eprintln!("brine: warning: {w} (--with-deps keeps them)");
+    }
+    if let (Some(o), Some(w)) = (out, written) {
+        crate::say!(
             "wrote {} ({} → {})",
-            o.display(),
+            o.shown(),
             human_size(before),
             human_size(w.bytes)
         );
         if let Some(b) = &w.backup {
-            println!(
+            crate::say!(
                 "backup of the replaced file: {} (brine undo {} puts it back)",
-                b.display(),
-                o.display()
+                b.shown(),
+                o.shown()
             );
         }
     }
@@ -364,7 +414,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     if list.is_empty() {
-        println!("no backups yet (brine keeps one whenever it replaces a file)");
+        crate::say!("no backups yet (brine keeps one whenever it replaces a file)");
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = list
@@ -384,7 +434,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
             ]
         })
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     crate::text::table(
         &mut out,
         &["WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
@@ -397,17 +447,14 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
 
 pub fn undo(a: UndoArgs) -> Result<u8, Failure> {
     let (b, w) = write::undo(&a.file).map_err(fail_write)?;
-    println!(
+    crate::say!(
         "restored {} from the backup of {} ({})",
-        w.path.display(),
+        w.path.shown(),
         format_time(b.time),
         b.reason
     );
     if let Some(prev) = &w.backup {
-        println!(
-            "the version it replaced is backed up too: {}",
-            prev.display()
-        );
+        crate::say!("the version it replaced is backed up too: {}", prev.shown());
     }
     Ok(0)
 }

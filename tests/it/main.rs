@@ -2,8 +2,10 @@
 
 mod companion;
 mod compat;
+mod deps;
 mod edit;
 mod env;
+mod escapes;
 mod fixtures;
 mod py;
 mod robustness;
