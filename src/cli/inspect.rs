@@ -53,7 +53,7 @@ pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> 
         eprintln!(
             "brine: {}: warning: {}",
             file.display(),
-            pyrepr::clip(&w, 240)
+            crate::text::escape(&pyrepr::clip(&w, 240))
         );
     }
     Ok(0)

@@ -165,7 +165,12 @@ fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
             }
             shown.push(f.holder());
             if let Some(v) = r.log.iter().find(|v| v.holder == f.holder()) {
-                writeln!(out, "  {} calls: {}", v.holder, v.chain())?;
+                writeln!(
+                    out,
+                    "  {} calls: {}",
+                    holder(f),
+                    clip(&escape(&v.chain()), LAST_COLUMN_MAX)
+                )?;
             }
         }
     }

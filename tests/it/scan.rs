@@ -511,11 +511,10 @@ fn hostile_corpus_no_file_that_runs_code_is_safe() {
 fn implicit_hooks_of_by_value_classes_are_named() {
     for (file, hook) in [
         ("setstate_p4", "__setstate__"),
-        ("getattr_build_p2", "__getattr__"),
         ("newobj_new_p4", "__new__"),
         ("dict_key_hash_p4", "__hash__"),
         ("setitem_subclass_p4", "__setitem__"),
-        ("extend_subclass_p4", "extend"),
+        ("extend_subclass_p4", "Extend."),
         ("slots_setattr_p4", "__setattr__"),
         ("init_subclass_p4", "__init_subclass__"),
         ("set_name_p4", "__set_name__"),
