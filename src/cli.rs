@@ -40,6 +40,9 @@ enum Command {
         path: String,
         #[arg(long)]
         json: bool,
+        /// For a numeric array: min, max, mean and NaN count, streamed over its bytes
+        #[arg(long)]
+        stats: bool,
     },
     /// Drop the names that match patterns and write the rest as a new checkpoint
     Filter(edit::FilterArgs),
@@ -74,7 +77,12 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Inspect { file, json, width }) => inspect::inspect(&file, json, width),
-        Some(Command::Tree { file, path, json }) => inspect::tree(&file, &path, json),
+        Some(Command::Tree {
+            file,
+            path,
+            json,
+            stats,
+        }) => inspect::tree(&file, &path, json, stats),
         Some(Command::Filter(a)) => edit::filter(a),
         Some(Command::Extract(a)) => edit::extract(a),
         Some(Command::Salvage(a)) => edit::salvage(a),

@@ -9,8 +9,10 @@ pub mod infer;
 pub mod knowledge;
 pub mod names;
 pub mod namespace;
+pub mod ndarray;
 pub mod pyrepr;
 pub mod sizes;
+pub mod view;
 
 use std::path::Path;
 

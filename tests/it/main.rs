@@ -9,3 +9,4 @@ mod py;
 mod robustness;
 mod scan;
 mod tui;
+mod views;
