@@ -10,6 +10,7 @@ pub mod knowledge;
 pub mod names;
 pub mod namespace;
 pub mod ndarray;
+pub mod pandas;
 pub mod pyrepr;
 pub mod sizes;
 pub mod view;

@@ -68,6 +68,15 @@ impl Describer<'_> {
             }
             return f;
         }
+        if let Some(t) = self.pandas(id) {
+            return match t {
+                Ok(t) => t.facts(),
+                Err(e) => Facts {
+                    problem: Some(e),
+                    ..Facts::default()
+                },
+            };
+        }
         if let Some((info, _)) = self.function_code(id) {
             let defaults = self.args(id).get(3).map_or(0, |&d| p.items(d).len());
             f.signature = Some(format!(

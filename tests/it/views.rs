@@ -230,3 +230,177 @@ fn lying_array_shapes_get_one_line_and_no_allocation() {
         "array([1., 2.])"
     );
 }
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn pandas_views_equal_pandas() {
+    use brine::session::pandas::TableKind;
+    let mut t = Tally::default();
+    for (path, exp) in fixtures() {
+        let s = Session::open(&path).unwrap();
+        let d = s.describer();
+        let tag = path.file_name().unwrap().to_string_lossy().to_string();
+        for (name, truth) in exp["values"].as_object().unwrap() {
+            let kind = truth["kind"].as_str().unwrap();
+            if matches!(kind, "ndarray" | "scalar") {
+                continue;
+            }
+            let what = format!("{tag} {name}");
+            let entry = s.entries.iter().find(|e| &e.name == name).unwrap();
+            let table = match d.pandas(entry.value.unwrap()) {
+                Some(Ok(tb)) => tb,
+                other => {
+                    t.check(what, false, || format!("no table view: {other:?}"));
+                    continue;
+                }
+            };
+            let head = table.head(&d, 5);
+            match kind {
+                "DataFrame" => {
+                    assert_eq!(table.kind, TableKind::DataFrame);
+                    let shape = vec![table.rows, table.columns.len() as u64];
+                    let want: Vec<u64> = truth["shape"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.as_u64().unwrap())
+                        .collect();
+                    t.check(format!("{what} shape"), shape == want, || {
+                        format!("{shape:?} vs {want:?}")
+                    });
+                    let cols: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
+                    t.check(
+                        format!("{what} columns"),
+                        cols == strs(&truth["columns"]),
+                        || format!("{cols:?}"),
+                    );
+                    let dts: Vec<String> = table.columns.iter().map(|c| c.dtype.clone()).collect();
+                    t.check(
+                        format!("{what} dtypes"),
+                        dts == strs(&truth["dtypes"]),
+                        || format!("{dts:?} vs {:?}", strs(&truth["dtypes"])),
+                    );
+                    t.check(
+                        format!("{what} index type"),
+                        table.index_class == truth["index_type"],
+                        || format!("{} vs {}", table.index_class, truth["index_type"]),
+                    );
+                    let labels: Vec<String> = head.iter().map(|r| r[0].clone()).collect();
+                    t.check(
+                        format!("{what} index head"),
+                        labels == strs(&truth["index_head"]),
+                        || format!("{labels:?} vs {:?}", strs(&truth["index_head"])),
+                    );
+                    let rows: Vec<Vec<String>> = head.iter().map(|r| r[1..].to_vec()).collect();
+                    let want: Vec<Vec<String>> =
+                        truth["head"].as_array().unwrap().iter().map(strs).collect();
+                    t.check(format!("{what} head"), rows == want, || {
+                        format!("{rows:?}\n vs {want:?}")
+                    });
+                }
+                "Series" => {
+                    t.check(
+                        format!("{what} len"),
+                        table.rows == truth["len"].as_u64().unwrap(),
+                        || table.rows.to_string(),
+                    );
+                    t.check(
+                        format!("{what} name"),
+                        table.name.as_deref() == truth["name"].as_str(),
+                        || format!("{:?}", table.name),
+                    );
+                    t.check(
+                        format!("{what} dtype"),
+                        table.columns[0].dtype == truth["dtype"],
+                        || table.columns[0].dtype.clone(),
+                    );
+                    t.check(
+                        format!("{what} index type"),
+                        table.index_class == truth["index_type"],
+                        || table.index_class.clone(),
+                    );
+                    let vals: Vec<String> = head.iter().map(|r| r[1].clone()).collect();
+                    t.check(format!("{what} head"), vals == strs(&truth["head"]), || {
+                        format!("{vals:?}")
+                    });
+                }
+                _ => {
+                    t.check(format!("{what} class"), table.index_class == kind, || {
+                        table.index_class.clone()
+                    });
+                    t.check(
+                        format!("{what} len"),
+                        table.rows == truth["len"].as_u64().unwrap(),
+                        || table.rows.to_string(),
+                    );
+                    t.check(
+                        format!("{what} name"),
+                        table.name.as_deref() == truth["name"].as_str(),
+                        || format!("{:?}", table.name),
+                    );
+                    t.check(
+                        format!("{what} dtype"),
+                        table.columns[0].dtype == truth["dtype"],
+                        || table.columns[0].dtype.clone(),
+                    );
+                    let vals: Vec<String> = (0..table.rows.min(5))
+                        .map(|r| table.cell(&d, 0, r))
+                        .collect();
+                    t.check(format!("{what} head"), vals == strs(&truth["head"]), || {
+                        format!("{vals:?}")
+                    });
+                }
+            }
+        }
+    }
+    eprintln!(
+        "pandas views equal to Python's: {} of {}",
+        t.equal, t.checked
+    );
+    assert!(t.checked > 100, "too few checks: {}", t.checked);
+    assert!(
+        t.problems.is_empty(),
+        "{} differ:\n{}",
+        t.problems.len(),
+        t.problems.join("\n")
+    );
+}
+
+/// Real pandas pickles with one fact rewritten (views_hostile.py): the 1e12-row DataFrame in 1 KB.
+#[test]
+fn lying_dataframes_get_one_line_through_the_cli() {
+    for (file, want) in [
+        (
+            "hostile-rows.pkl",
+            "column 'v' holds 3 values, the index says 1000000000000",
+        ),
+        (
+            "hostile-block.pkl",
+            "needs 8000000000000 bytes, the file holds 24",
+        ),
+    ] {
+        let path = dir().join(file);
+        assert!(std::fs::metadata(&path).unwrap().len() < 2048);
+        let s = Session::open(&path).unwrap();
+        let d = s.describer();
+        let v = s.entries[0].value.unwrap();
+        match d.pandas(v) {
+            Some(Err(e)) => assert!(e.contains(want), "{file}: {e}"),
+            other => panic!("{file}: {other:?}"),
+        }
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_brine"))
+            .args(["tree", path.to_str().unwrap(), "df", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["problem"].as_str().unwrap().contains(want), "{v}");
+    }
+}

@@ -197,6 +197,12 @@ impl<'p> Describer<'p> {
                 None => "<global>".into(),
             };
         }
+        if let Some(table) = self.pandas(id) {
+            return match table {
+                Ok(tb) => tb.line(),
+                Err(e) => format!("{} ({e})", t.rsplit('.').next().unwrap_or(t)),
+            };
+        }
         if let Some(s) = self.special_preview(id, t, width, depth) {
             return s;
         }
@@ -506,6 +512,8 @@ impl<'p> Describer<'p> {
     pub(super) fn numpy_scalar_preview(&self, id: NodeId, t: &str) -> Option<String> {
         let args = self.args(id);
         let short = t.trim_start_matches("numpy.");
+        // Only `scalar(dtype, bytes)` calls are scalars; other numpy objects keep the generic preview.
+        self.dtype_of(*args.first()?)?;
         let Some(value) = self.numpy_scalar_value(id) else {
             return Some(format!("{short}(…)"));
         };

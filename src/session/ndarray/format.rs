@@ -425,7 +425,7 @@ impl Describer<'_> {
                     })
                     .max()
                     .unwrap_or(0);
-                if elems.iter().any(|e| *e == Elem::Time(i64::MIN)) {
+                if elems.contains(&Elem::Time(i64::MIN)) {
                     w = w.max(5);
                 }
                 Fmt::Datetime(w, unit)
@@ -439,7 +439,7 @@ impl Describer<'_> {
                     })
                     .max()
                     .unwrap_or(0);
-                if elems.iter().any(|e| *e == Elem::Time(i64::MIN)) {
+                if elems.contains(&Elem::Time(i64::MIN)) {
                     w = w.max(5);
                 }
                 Fmt::Timedelta(w)
