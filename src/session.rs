@@ -4,7 +4,9 @@
 //! pickle and never imports what it names.
 
 pub mod code;
+pub mod deps;
 pub mod describe;
+pub mod globals;
 pub mod infer;
 pub mod knowledge;
 pub mod names;
@@ -61,6 +63,8 @@ pub struct Session {
     pub warnings: Vec<String>,
     /// For a cut file: the key being read when the input ended.
     pub cut_at_key: Option<String>,
+    /// What each name needs from the namespace, worked out on first use (`deps()`).
+    pub deps: std::sync::OnceLock<deps::Deps>,
 }
 
 impl Session {
@@ -103,6 +107,7 @@ impl Session {
             inferred: infer::Inferred::default(),
             warnings: Vec::new(),
             cut_at_key: None,
+            deps: std::sync::OnceLock::new(),
         };
         s.build();
         s
