@@ -3,6 +3,7 @@
 
 mod edit;
 mod env;
+mod export;
 mod inspect;
 mod scan;
 
@@ -44,6 +45,8 @@ enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Write stored values as .npy (arrays), .csv (DataFrames/Series) or .json (plain data)
+    Export(export::ExportArgs),
     /// Drop the names that match patterns and write the rest as a new checkpoint
     Filter(edit::FilterArgs),
     /// Keep only the named entries, written as a new checkpoint
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
             json,
             stats,
         }) => inspect::tree(&file, &path, json, stats),
+        Some(Command::Export(a)) => export::export(a),
         Some(Command::Filter(a)) => edit::filter(a),
         Some(Command::Extract(a)) => edit::extract(a),
         Some(Command::Salvage(a)) => edit::salvage(a),

@@ -6,6 +6,7 @@
 pub mod code;
 pub mod deps;
 pub mod describe;
+pub mod export;
 pub mod globals;
 pub mod infer;
 pub mod knowledge;

@@ -134,10 +134,22 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
                 Some(v) => d.preview(v, width),
                 None => pyrepr::clip(&e.preview, width),
             };
-            vec![e.name.clone(), e.ty.clone(), human_size(e.bytes), preview]
+            let shape = e.value.map(|v| d.facts(v).shape_cell()).unwrap_or_default();
+            vec![
+                e.name.clone(),
+                e.ty.clone(),
+                shape,
+                human_size(e.bytes),
+                preview,
+            ]
         })
         .collect();
-    table(&mut out, &["NAME", "TYPE", "SIZE", "PREVIEW"], &rows, &[2])?;
+    table(
+        &mut out,
+        &["NAME", "TYPE", "SHAPE/LEN", "SIZE", "PREVIEW"],
+        &rows,
+        &[3],
+    )?;
     if !s.inferred.imports.is_empty() {
         writeln!(out, "imports: {}", s.inferred.imports.join(", "))?;
     }

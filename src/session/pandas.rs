@@ -72,10 +72,7 @@ impl Table {
                 f.columns = Some(self.columns.iter().map(|c| c.name.clone()).collect());
                 f.dtypes = Some(self.columns.iter().map(|c| c.dtype.clone()).collect());
             }
-            _ => {
-                f.shape = Some(vec![self.rows]);
-                f.dtype = self.columns.first().map(|c| c.dtype.clone());
-            }
+            _ => f.dtype = self.columns.first().map(|c| c.dtype.clone()),
         }
         f
     }
