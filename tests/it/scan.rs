@@ -556,3 +556,59 @@ fn names_resolve_as_the_unpickler_does() {
     let (v, _) = verdict(&corpus_dir().join("hostile/computed_lower_p4.pkl"));
     assert_eq!(v, Severity::Unknown);
 }
+
+/// Restore runs only a proven-safe file without `--trust`; unknown and dangerous ones are refused
+/// with the findings and what the flagged names call.
+#[test]
+fn restore_needs_trust_for_anything_not_proven_safe() {
+    let python = std::env::var("BRINE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    for (file, verdict) in [
+        ("ben_sess_modules_by_import_module.pkl", "unknown"),
+        ("mal_sess_os_system_cache_size.pkl", "dangerous"),
+    ] {
+        let path = corpus_dir().join(file);
+        let out = brine()
+            .args(["restore", "--print", "--python", &python])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file}: {err}");
+        assert!(
+            out.stdout.is_empty(),
+            "{file}: printed the snippet without trust"
+        );
+        assert!(err.contains(&format!("scan: {verdict}")), "{file}: {err}");
+        assert!(err.contains("not restoring"), "{file}: {err}");
+        let out = brine()
+            .args(["restore", "--print", "--trust", "--python", &python])
+            .arg(&path)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0), "{file}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("load_module"));
+    }
+    // What loading the dangerous name calls is shown before anything runs.
+    let out = brine()
+        .args(["restore", "--print", "--python", &python])
+        .arg(corpus_dir().join("mal_sess_os_system_cache_size.pkl"))
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cache_size calls:") && err.contains("posix.system('echo brine-test')"),
+        "{err}"
+    );
+    // A proven-safe file restores on a plain request.
+    let out = brine()
+        .args(["restore", "--print", "--python", &python])
+        .arg(corpus_dir().join("ben_sess_basic.pkl"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
