@@ -11,3 +11,4 @@ mod py;
 mod robustness;
 mod scan;
 mod tui;
+mod writes;
