@@ -282,6 +282,7 @@ mod tests {
     #[test]
     fn a_missing_interpreter_is_an_error_not_a_panic() {
         let e = probe(&["brine-no-such-python".into()], &[]).unwrap_err();
-        assert!(matches!(e, ProbeError::Spawn(..)), "{e}");
+        assert!(matches!(e, ProbeError::NotFound(..)), "{e}");
+        assert_eq!(e.to_string(), "brine-no-such-python: command not found");
     }
 }
