@@ -132,6 +132,33 @@ fn every_fixture_lists_every_name_with_pythons_type() {
                 ));
             }
         }
+        // Names stored by reference: their types come from the knowledge table alone.
+        let imp_types: std::collections::HashMap<&str, &str> =
+            exp["imported"].as_array().map_or(Default::default(), |a| {
+                a.iter()
+                    .filter_map(|e| Some((e["name"].as_str()?, e["type"].as_str()?)))
+                    .collect()
+            });
+        for e in s.entries.iter().filter(|e| e.imported_from.is_some()) {
+            let Some(want_ty) = imp_types.get(e.name.as_str()) else {
+                continue;
+            };
+            t.names += 1;
+            let want_ty = py3_type(want_ty, py2);
+            if e.ty == want_ty {
+                t.exact += 1;
+            } else if e.ty.starts_with('?') {
+                t.unknown += 1;
+                *unknown_kinds
+                    .entry(format!("{want_ty} shown as {} (imported)", e.ty))
+                    .or_default() += 1;
+            } else {
+                t.problems.push(format!(
+                    "{file}: {} (imported): got {}, Python says {want_ty}",
+                    e.name, e.ty
+                ));
+            }
+        }
         let imported: Vec<&str> = s
             .entries
             .iter()
