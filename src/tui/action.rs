@@ -39,6 +39,8 @@ pub enum Action {
     Cancel,
     /// Tab in a dialog: switch its option.
     Toggle,
+    /// In the filter and extract dialogs: also keep what the kept names need (ctrl-d / d).
+    ToggleDeps,
     Click {
         col: u16,
         row: u16,

@@ -279,6 +279,7 @@ impl App {
             | Action::Confirm
             | Action::Cancel
             | Action::Toggle
+            | Action::ToggleDeps
             | Action::Tick(_) => {}
         }
         Vec::new()

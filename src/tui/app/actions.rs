@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::{App, EnvWait, Pane};
 use crate::tui::action::Action;
 use crate::tui::dialog::{
-    Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, sibling,
+    Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, extract_lines, sibling,
 };
 use crate::tui::jobs::{Against, Command, Write};
 
@@ -47,28 +47,10 @@ impl App {
             self.info("mark names with space first, then x extracts them");
             return;
         }
-        let names: Vec<String> = self.tree.marks.iter().cloned().collect();
+        let marked: Vec<String> = self.tree.marks.iter().cloned().collect();
         let to = sibling(&o.path, "_extract");
-        let bytes: u64 = o
-            .session
-            .entries
-            .iter()
-            .filter(|e| names.contains(&e.name))
-            .map(|e| e.bytes)
-            .sum();
-        let lines = vec![
-            Line::new(Tone::Plain, format!("from  {}", self.display_name(&o.path))),
-            Line::new(Tone::Plain, format!("to    {}", self.display_name(&to))),
-            Line::new(
-                Tone::Plain,
-                format!(
-                    "keep  {} names (≥ {})",
-                    names.len(),
-                    crate::tui::human_size(bytes)
-                ),
-            ),
-            Line::new(Tone::Dim, names.join(", ")),
-        ];
+        let (from, to_name) = (self.display_name(&o.path), self.display_name(&to));
+        let (names, lines) = extract_lines(&o.session, &marked, false, &from, &to_name);
         self.overlay = Some(Overlay::Confirm(Confirm::new(
             "Extract marked names?",
             lines,
@@ -76,6 +58,8 @@ impl App {
                 source: o.path.clone(),
                 names,
                 to,
+                marked,
+                with_deps: false,
             },
         )));
     }
@@ -178,6 +162,14 @@ impl App {
         }
         let session = self.opened.as_ref().map(|o| Arc::clone(&o.session));
         let python = self.config.python();
+        let dirs = self.dirs.clone();
+        let shown = |path: &std::path::Path| {
+            dirs.iter()
+                .find_map(|d| path.strip_prefix(d).ok())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
         let Some(overlay) = &mut self.overlay else {
             return Vec::new();
         };
@@ -226,6 +218,12 @@ impl App {
                         Target::SaveAs => Target::InPlace,
                     }
                 }
+                Action::ToggleDeps => {
+                    f.with_deps = !f.with_deps;
+                    if let Some(s) = &session {
+                        f.preview(s);
+                    }
+                }
                 Action::Confirm if !f.confirming => {
                     if f.error.is_none() && !f.going.is_empty() {
                         f.confirming = true;
@@ -256,6 +254,25 @@ impl App {
                         "type {TRUST_WORD} to restore anyway, or esc to leave it"
                     ));
                 }
+                (Action::ToggleDeps, None) => {
+                    if let (
+                        Pending::Extract {
+                            source,
+                            names,
+                            to,
+                            marked,
+                            with_deps,
+                        },
+                        Some(s),
+                    ) = (&mut c.pending, &session)
+                    {
+                        *with_deps = !*with_deps;
+                        let (from, to_name) = (shown(source), shown(to));
+                        let (n, lines) = extract_lines(s, marked, *with_deps, &from, &to_name);
+                        *names = n;
+                        c.lines = lines;
+                    }
+                }
                 (Action::Confirm, typed) => {
                     let trusted = typed.is_some();
                     let mut pending = c.pending.clone();
@@ -282,7 +299,9 @@ impl App {
                     trust,
                 }]
             }
-            Pending::Extract { source, names, to } => {
+            Pending::Extract {
+                source, names, to, ..
+            } => {
                 self.info("extract: writing…");
                 vec![Command::Write(Write {
                     source,

@@ -181,6 +181,28 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
         ));
     }
+    out.push(Line::styled(
+        format!(
+            "with dependencies: {} (ctrl-d toggles)",
+            if f.with_deps { "on" } else { "off" }
+        ),
+        Style::default().fg(t.dim),
+    ));
+    if !f.kept_for_deps.is_empty() {
+        out.push(Line::raw(format!(
+            "  kept, needed by kept names: {}",
+            f.kept_for_deps.join(", ")
+        )));
+    }
+    for (name, uses) in &f.missing {
+        out.push(Line::styled(
+            format!(
+                "  warning: {name} uses {}, which this edit drops (ctrl-d keeps them)",
+                uses.join(", ")
+            ),
+            Style::default().fg(t.warn).add_modifier(Modifier::BOLD),
+        ));
+    }
     for (name, users) in &f.still_needed {
         out.push(Line::styled(
             format!(
