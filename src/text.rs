@@ -1,6 +1,9 @@
 //! Text both faces print: sizes, aligned tables, JSON. The CLI and the TUI both
 //! use this module; neither face imports the other.
 
+pub mod cut;
+pub mod suggest;
+
 use std::io::Write;
 
 /// `1.2 KiB`-style sizes.

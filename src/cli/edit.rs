@@ -15,8 +15,9 @@ use crate::text::human_size;
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
     pub file: PathBuf,
-    /// Names to drop: a plain word matches as a substring, *?[ make a glob, re: a regex
-    #[arg(long, short = 'e', num_args = 1..)]
+    /// A name pattern to drop (repeat -e for more): a plain word matches as a
+    /// substring, *?[ make a glob, re: a regex
+    #[arg(long, short = 'e', value_name = "PATTERN")]
     pub exclude: Vec<String>,
     /// A named set of patterns: `ipython` drops In, Out, _, __, ___, _i, _ii, _iii, _i<N>, _<N>, _oh, _dh, _ih, exit, quit, get_ipython
     #[arg(long)]
@@ -127,15 +128,23 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         .map(|e| e.name.as_str())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
-    if a.dry_run || names.is_empty() {
+    if names.is_empty() {
+        let shown: Vec<String> = a
+            .exclude
+            .iter()
+            .map(|p| format!("'{p}'"))
+            .chain(a.preset.iter().map(|p| format!("preset {p}")))
+            .collect();
+        return Err(Failure::error(format!(
+            "{}: no name matches {} (of {} names); nothing written",
+            a.file.display(),
+            shown.join(", "),
+            s.entries.len()
+        )));
+    }
+    if a.dry_run {
         let plan = s.plan_without(&names);
         report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
-        if names.is_empty() && !a.json {
-            eprintln!(
-                "brine: {}: no names match; nothing written",
-                a.file.display()
-            );
-        }
         return Ok(0);
     }
     let edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
@@ -177,8 +186,14 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             .map(|n| format!("'{n}'"))
             .collect::<Vec<_>>()
             .join(", ");
+        let hint = match missing.as_slice() {
+            [one] => {
+                crate::text::suggest::did_you_mean(one, s.entries.iter().map(|e| e.name.as_str()))
+            }
+            _ => String::new(),
+        };
         return Err(Failure::error(format!(
-            "{}: no name {list} in this checkpoint",
+            "{}: no name {list} in this checkpoint{hint}",
             a.file.display()
         )));
     }
@@ -220,7 +235,7 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
             "cut_at": at,
             "bytes": written.bytes,
         });
-        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(Failure::from)?;
     } else {
         println!(
             "wrote {} ({}): {} complete names",
@@ -313,7 +328,7 @@ fn report(
             "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
-        return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
+        return crate::text::json(&v).map_err(Failure::from);
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
     println!(
@@ -360,7 +375,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
             .rev()
             .map(|b| json!({"original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "exists": b.backup.exists()}))
             .collect();
-        crate::text::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&Value::Array(v)).map_err(Failure::from)?;
         return Ok(0);
     }
     if list.is_empty() {
@@ -391,7 +406,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         &rows,
         &[1],
     )
-    .map_err(|e| Failure::error(e.to_string()))?;
+    .map_err(Failure::from)?;
     Ok(0)
 }
 

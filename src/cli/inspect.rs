@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::Failure;
 use crate::session::{Child, Entry, Session, pyrepr};
-use crate::text::{human_size, table};
+use crate::text::{cut, human_size, suggest, table};
 
 /// Opens a checkpoint for reading, or says in one line why not.
 pub fn open(file: &Path) -> Result<Session, Failure> {
@@ -16,10 +16,14 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
     if s.entries.is_empty()
         && let Some(err) = &s.program.error
     {
-        let what = if err.is_truncation() {
+        let head = s.program.source.bytes(0, 64).unwrap_or_default();
+        let what = if let Some(kind) = crate::sniff::identify(&head) {
+            format!("not a pickle: this is {kind}")
+        } else if err.is_truncation() {
             format!(
-                "truncated at byte {} (no STOP) before any complete name: still being written?",
-                err.offset
+                "truncated at byte {} (no STOP) before any complete name; {}",
+                err.offset,
+                cut::advice(file, cut::age_of(file), 0)
             )
         } else {
             format!("not a readable pickle: {err}")
@@ -31,22 +35,38 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
 
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => {
+            "is a directory (brine DIR opens it in the terminal UI)".into()
+        }
         _ => e.to_string(),
+    }
+}
+
+/// Prints the session's warnings, and for a cut file what to do next.
+pub fn warn(file: &Path, s: &Session) {
+    for w in &s.warnings {
+        eprintln!("brine: {}: warning: {w}", file.display());
+    }
+    if s.program.error.as_ref().is_some_and(|e| e.is_truncation()) {
+        let complete = s.entries.len();
+        eprintln!(
+            "brine: {}: {}",
+            file.display(),
+            cut::advice(file, cut::age_of(file), complete)
+        );
     }
 }
 
 pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> {
     let s = open(file)?;
     if as_json {
-        crate::text::json(&inspect_json(file, &s)).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&inspect_json(file, &s)).map_err(Failure::from)?;
     } else {
-        print_inspect(file, &s, width).map_err(|e| Failure::error(e.to_string()))?;
+        print_inspect(file, &s, width).map_err(Failure::from)?;
     }
-    for w in &s.warnings {
-        eprintln!("brine: {}: warning: {w}", file.display());
-    }
+    warn(file, &s);
     Ok(0)
 }
 
@@ -118,9 +138,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
     let s = open(file)?;
     let d = s.describer();
     let (entry, rest) = split_entry(&s, path).ok_or_else(|| {
+        let first = path.split('.').next().unwrap_or(path);
         Failure::error(format!(
-            "{}: no name '{path}' in this checkpoint",
-            file.display()
+            "{}: no name '{path}' in this checkpoint{}",
+            file.display(),
+            suggest::did_you_mean(first, s.entries.iter().map(|e| e.name.as_str()))
         ))
     })?;
     let Some(mut node) = entry.value else {
@@ -136,9 +158,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
     while !rest.is_empty() {
         let kids = d.children(node);
         let Some((child, left)) = match_child(&kids, &rest) else {
+            let first = rest.split('.').next().unwrap_or(&rest);
             return Err(Failure::error(format!(
-                "{}: '{walked}' has no child '{rest}'",
-                file.display()
+                "{}: '{walked}' has no child '{rest}'{}",
+                file.display(),
+                suggest::did_you_mean(first, kids.iter().map(|c| c.name.as_str()))
             )));
         };
         let Some(n) = child.node else {
@@ -175,11 +199,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
             "preview": d.preview(node, 200),
             "children": children,
         });
-        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(Failure::from)?;
         return Ok(0);
     }
     let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| Failure::error(e.to_string());
+    let w = Failure::from;
     writeln!(
         out,
         "{walked}  {}  {}",

@@ -100,6 +100,8 @@ pub struct App {
     pub areas: Areas,
     /// An env view waiting for a probed Python.
     pub env_waiting: Option<EnvWait>,
+    /// The file named on the command line, selected once the folder is listed.
+    pub select: Option<PathBuf>,
     seq: u64,
 }
 
@@ -145,9 +147,15 @@ impl App {
             quit: false,
             areas: Areas::default(),
             env_waiting: None,
+            select: None,
             seq: 0,
         };
         (app, vec![Command::List { dirs, recursive }])
+    }
+
+    /// Selects `path` when the first listing arrives (`brine FILE.pkl`).
+    pub fn select_when_listed(&mut self, path: Option<PathBuf>) {
+        self.select = path;
     }
 
     /// What the keyboard is for right now.

@@ -5,6 +5,7 @@ mod compat;
 mod edit;
 mod env;
 mod fixtures;
+mod newcomer;
 mod py;
 mod robustness;
 mod scan;

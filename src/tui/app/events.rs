@@ -12,6 +12,15 @@ impl App {
             Event::Listed(Ok(listed)) => {
                 self.files.error = None;
                 self.files.set(listed);
+                if let Some(p) = self.select.take() {
+                    match self.files.index_of(&p) {
+                        Some(i) => self.files.selected = i,
+                        None => self.info(format!(
+                            "{} is not listed as a checkpoint here",
+                            self.display_name(&p)
+                        )),
+                    }
+                }
                 let mut cmds: Vec<Command> = self
                     .files
                     .rows

@@ -35,11 +35,23 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             (Some(e), _) => (clip(e, inner.width as usize), Style::default().fg(t.error)),
             (None, false) => ("reading…".to_string(), Style::default().fg(t.dim)),
             (None, true) => (
-                "no checkpoints here".to_string(),
+                format!(
+                    "no checkpoints in {}. Open another folder with `brine DIR` \
+                     (or `brine FILE.pkl`); without one brine looks in \
+                     ${}, then ./checkpoints/, then here.",
+                    app.dirs
+                        .first()
+                        .map(|d| d.display().to_string())
+                        .unwrap_or_else(|| ".".into()),
+                    crate::tui::DIR_ENV_VAR
+                ),
                 Style::default().fg(t.dim),
             ),
         };
-        frame.render_widget(Paragraph::new(Span::styled(text, style)), inner);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, style)).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     }
     let height = inner.height as usize;
