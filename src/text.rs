@@ -3,6 +3,7 @@
 
 pub mod cut;
 pub mod suggest;
+pub mod words;
 
 use std::io::Write;
 

@@ -332,9 +332,9 @@ fn report(
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
     println!(
-        "{verb} {} of {} names, about {}:",
+        "{verb} {} of {}, about {}:",
         plan.dropped.len(),
-        s.entries.len(),
+        crate::text::words::count(s.entries.len(), "name", "names"),
         human_size(plan.bytes_saved)
     );
     for n in &plan.dropped {

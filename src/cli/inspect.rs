@@ -108,7 +108,7 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
     if let Some(d) = s.inferred.dill() {
         head.push(format!("dill {d}"));
     }
-    head.push(format!("{} names", s.entries.len()));
+    head.push(crate::text::words::count(s.entries.len(), "name", "names"));
     head.push(human_size(s.program.source.len()));
     if !s.complete() {
         head.push("INCOMPLETE".into());

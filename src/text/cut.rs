@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use super::words::plural;
+
 /// A file changed more recently than this may still be being written.
 pub const STILL_WRITING: Duration = Duration::from_secs(120);
 
@@ -51,11 +53,6 @@ pub fn ago(d: Duration) -> String {
         _ => (s / 31_536_000, "year", "years"),
     };
     format!("{n} {}", plural(n as usize, one, many))
-}
-
-/// `1 name`, `2 names`.
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 #[cfg(test)]

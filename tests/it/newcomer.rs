@@ -237,3 +237,61 @@ fn an_old_cut_file_is_not_still_being_written() {
     let err = text(&brine(&["inspect", s(&f)]).stderr);
     assert!(err.contains("may still be being written"), "{err}");
 }
+
+/// The `$ brine …` examples at the top of the README, run as written: each
+/// line of output as shown, a line `…` standing for lines left out.
+#[test]
+fn the_readme_examples_print_what_the_readme_shows() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let block = readme.split("```").nth(1).unwrap();
+    let mut checked = 0;
+    for example in block.split("$ brine ").skip(1) {
+        let mut lines = example.lines();
+        let args: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+        let want: Vec<&str> = lines.filter(|l| !l.is_empty()).collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_brine"))
+            .args(&args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        let got: Vec<&str> = stdout.lines().collect();
+        assert!(
+            matches_with_gaps(&want, &got),
+            "README example `brine {}` no longer matches:\n--- README\n{}\n--- brine\n{stdout}",
+            args.join(" "),
+            want.join("\n")
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "examples found: {checked}");
+}
+
+/// `want` line by line against `got`, where a `…` line in `want` skips any number of lines.
+fn matches_with_gaps(want: &[&str], got: &[&str]) -> bool {
+    match want.split_first() {
+        None => got.is_empty(),
+        Some((&"…", rest)) => (0..=got.len()).any(|k| matches_with_gaps(rest, &got[k..])),
+        Some((w, rest)) => got
+            .split_first()
+            .is_some_and(|(g, more)| g == w && matches_with_gaps(rest, more)),
+    }
+}
+
+#[test]
+fn sample_sidecars_record_no_checkout_path() {
+    for e in fs::read_dir(samples()).unwrap() {
+        let p = e.unwrap().path();
+        if !p.to_string_lossy().ends_with("_env.pkl") {
+            continue;
+        }
+        let bytes = fs::read(&p).unwrap();
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(
+            !hay.contains("tests/fixtures"),
+            "{}: names the checkout",
+            p.display()
+        );
+    }
+}

@@ -206,7 +206,8 @@ fn value_lines(app: &App) -> Vec<Line<'static>> {
     let what = if facts == kids.len() {
         "facts".to_string()
     } else {
-        format!("{} children", kids.len())
+        let n = kids.len();
+        format!("{n} {}", crate::text::words::plural(n, "child", "children"))
     };
     out.push(heading(&t, what));
     for c in kids.iter().take(MAX_LISTED) {
