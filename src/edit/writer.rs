@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::pickle::machine::{Limits, Machine, for_each_op};
+use crate::pickle::machine::{Counter, Limits, Machine, for_each_op, op_memo_key};
 use crate::pickle::{Arg, NodeId, Opcode, Source};
 
 /// A piece of the output: bytes made here, or a range copied from the input.
@@ -145,7 +145,7 @@ struct Emitter<'a> {
 
 /// Emits the sliced pickle.
 pub(crate) fn emit(source: &Source, protocol: u8, cut: &Cut) -> Result<Output, EmitError> {
-    let mut m = Machine::new_lean();
+    let mut m = Machine::new(Counter::default());
     let mut e = Emitter {
         cut,
         protocol,
@@ -227,7 +227,7 @@ impl Emitter<'_> {
     }
 
     /// Ends a truncated input: closes the namespace batch, the module BUILD, and STOP.
-    fn close(&mut self, m: &Machine) -> Result<(), EmitError> {
+    fn close(&mut self, m: &Machine<Counter>) -> Result<(), EmitError> {
         self.end_drop(m);
         let stack = m.stack();
         if self.cut.module.is_some() && stack.len() == self.cut.dict_index {
@@ -310,7 +310,7 @@ impl Emitter<'_> {
     }
 
     /// Pops the live values a dropped namespace pair left on the stack.
-    fn end_drop(&mut self, _m: &Machine) {
+    fn end_drop(&mut self, _m: &Machine<Counter>) {
         let Some((_, base)) = self.in_drop.take() else {
             return;
         };
@@ -331,7 +331,7 @@ impl Emitter<'_> {
 
     fn op(
         &mut self,
-        m: &mut Machine,
+        m: &mut Machine<Counter>,
         op: &crate::pickle::Op,
         raw: &[u8],
     ) -> Result<bool, EmitError> {
@@ -361,12 +361,12 @@ impl Emitter<'_> {
 
         let before_len = m.stack().len();
         let before_marks = m.marks_len();
-        let before_nodes = m.node_count();
-        let before_effects = m.effect_count();
+        let before_nodes = m.values.nodes;
+        let before_effects = m.values.effects;
         let memo_key = match op.code {
             Memoize => Some(m.memo_len()),
-            Put | BinPut | LongBinPut => m.memo_key(op).ok(),
-            Get | BinGet | LongBinGet => m.memo_key(op).ok(),
+            Put | BinPut | LongBinPut => op_memo_key(op, raw).ok(),
+            Get | BinGet | LongBinGet => op_memo_key(op, raw).ok(),
             _ => Option::None,
         };
         let top_live = self.live.last().copied().unwrap_or(false);
@@ -382,11 +382,11 @@ impl Emitter<'_> {
             self.append_entries();
         }
         let stop = m
-            .step(op)
+            .step(op, raw)
             .map_err(|e| format!("the input changed between reads: {e}"))?;
         let after_len = m.stack().len();
-        let created = m.node_count() > before_nodes;
-        let effect = m.effect_count() > before_effects;
+        let created = m.values.nodes > before_nodes;
+        let effect = m.values.effects > before_effects;
         let mark_consumed = m.marks_len() < before_marks;
         let keep = |n: NodeId| self.cut.keep.get(n.index()).copied().unwrap_or(false);
 
@@ -529,7 +529,7 @@ impl Emitter<'_> {
     }
 
     /// True when the innermost MARK sits right above the namespace dict.
-    fn in_batch(&self, m: &Machine) -> bool {
+    fn in_batch(&self, m: &Machine<Counter>) -> bool {
         m.stack().get(self.cut.dict_index) == Some(&self.cut.dict)
             && m.top_mark() == Some(self.cut.dict_index + 1)
     }

@@ -1,10 +1,21 @@
-//! Symbolic pickle machine: runs ops on a stack of node ids and records what
-//! loading *would* do. Nothing here calls, imports or evaluates anything, and
-//! nothing recurses on the input's nesting depth.
+//! Symbolic pickle machine: one decode-and-dispatch loop over the opcode table
+//! that runs ops on a stack of values and records what loading *would* do.
+//! What a value is stays open ([`Values`]): a node of a [`Program`], or a bare
+//! number for a pass that only follows the stream. The opcode semantics live
+//! here once. Nothing here calls, imports or evaluates anything, and nothing
+//! recurses on the input's nesting depth.
+
+mod count;
+mod feed;
+mod nodes;
 
 use std::collections::HashMap;
 
-use super::program::{EffectKind, NodeId, NodeKind, NodeMap, Packed, PackedEffect, Program};
+pub(crate) use count::Counter;
+pub(crate) use feed::{Exec, feed};
+pub(crate) use nodes::Nodes;
+
+use super::program::{EffectKind, NodeKind, Program};
 use super::reader::{Arg, Op, Short, decode};
 use super::{Error, ErrorKind, Opcode, Source};
 
@@ -48,204 +59,137 @@ pub fn parse_with_progress(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Program {
-    let mut m = Machine::new(source.len());
-    let mut next_report = PROGRESS_STEP;
-    let result = for_each_op(&source, limits, &mut |op, _raw| {
-        if op.offset >= next_report {
-            progress(op.offset);
-            next_report = op.offset + PROGRESS_STEP;
-        }
-        m.step(op)
-    });
+    let mut m = Machine::new(Nodes::new(source.len()));
+    let result = feed(&source, limits, &mut m, progress);
     m.finish(source, result)
 }
-
-const PROGRESS_STEP: u64 = 4 << 20;
 
 /// What [`for_each_op`] calls for each op: true stops the walk.
 pub type OpVisitor<'f> = dyn FnMut(&Op, &[u8]) -> Result<bool, Error> + 'f;
 
 /// Calls `f` with every op of `source` in order, and the op's bytes (only the header
 /// for a large payload left in the file), until `f` returns true (at STOP) or fails.
+/// The same loop as the machine's, with each op decoded into an [`Op`] for `f`.
 pub fn for_each_op(source: &Source, limits: Limits, f: &mut OpVisitor<'_>) -> Result<(), Error> {
-    if let Some(data) = source.as_slice() {
-        let mut pos = 0usize;
-        loop {
-            let offset = pos as u64;
-            let op = match decode(&data[pos..], offset)? {
+    struct Visit<'a, 'f>(&'a mut OpVisitor<'f>);
+    impl Exec for Visit<'_, '_> {
+        fn exec(&mut self, _: Opcode, at: u64, raw: &[u8], len: u64) -> Result<bool, Error> {
+            let op = match decode(raw, at)? {
                 Ok(op) => op,
-                Err(short) => return Err(truncated(offset, short, (data.len() - pos) as u64)),
-            };
-            let raw = &data[pos..pos + op.len as usize];
-            pos += op.len as usize;
-            if f(&op, raw)? {
-                return Ok(());
-            }
-        }
-    }
-    let total = source.len();
-    let mut buf: Vec<u8> = Vec::with_capacity(limits.window);
-    let mut base = 0u64; // input offset of buf[0]
-    let mut pos = 0usize;
-    let io = |e: std::io::Error, at| Error::new(at, ErrorKind::Io(e.to_string()));
-    loop {
-        let offset = base + pos as u64;
-        let short = match decode(&buf[pos..], offset)? {
-            Ok(op) => {
-                let raw = &buf[pos..pos + op.len as usize];
-                if f(&op, raw)? {
-                    return Ok(());
+                Err(Short::Payload { header, len: n }) if header + n == len => Op {
+                    offset: at,
+                    code: Opcode::from_byte(raw[0])
+                        .ok_or(Error::new(at, ErrorKind::UnknownOpcode(raw[0])))?,
+                    arg: Arg::External {
+                        offset: at + header,
+                        len: n,
+                    },
+                    len,
+                },
+                Err(_) => {
+                    return Err(Error::new(
+                        at,
+                        ErrorKind::Io("payload header changed between reads".into()),
+                    ));
                 }
-                pos += op.len as usize;
-                continue;
-            }
-            Err(short) => short,
-        };
-        let left = total.saturating_sub(offset);
-        if let Short::Payload { header, len } = short
-            && len >= limits.skip_payload
-            && header.saturating_add(len) <= left
-        {
-            // Leave a large payload in the file: record where it is and skip it.
-            let head = buf[pos..pos + header as usize].to_vec();
-            let (op, _) = match decode(&head, offset)? {
-                Err(Short::Payload { .. }) => external(&head, offset, header, len)?,
-                _ => unreachable_payload(offset)?,
             };
-            if f(&op, &head)? {
-                return Ok(());
-            }
-            base = offset + header + len;
-            pos = 0;
-            buf.clear();
-            continue;
-        }
-        let need = match short {
-            Short::Need(n) => n,
-            Short::Payload { header, len } => header.saturating_add(len),
-        };
-        if need > left {
-            return Err(truncated(offset, short, left));
-        }
-        // Slide the window and read more.
-        buf.drain(..pos);
-        base = offset;
-        pos = 0;
-        let want = (need as usize)
-            .max(limits.window)
-            .min(usize::try_from(left).unwrap_or(usize::MAX));
-        let have = buf.len();
-        if want > have {
-            buf.resize(want, 0);
-            let got = source
-                .read_at(base + have as u64, &mut buf[have..])
-                .map_err(|e| io(e, base))?;
-            buf.truncate(have + got);
-            if got == 0 {
-                let msg = format!(
-                    "expected {total} bytes, read stopped at {}",
-                    base + have as u64
-                );
-                return Err(Error::new(base, ErrorKind::Changed(msg)));
-            }
+            (self.0)(&op, raw)
         }
     }
+    feed(source, limits, &mut Visit(f), &mut |_| {})
 }
 
-fn external(head: &[u8], offset: u64, header: u64, len: u64) -> Result<(Op<'static>, ()), Error> {
-    let code =
-        Opcode::from_byte(head[0]).ok_or(Error::new(offset, ErrorKind::UnknownOpcode(head[0])))?;
-    let arg = Arg::External {
-        offset: offset + header,
-        len,
-    };
-    Ok((
-        Op {
-            offset,
-            code,
-            arg,
-            len: header + len,
-        },
-        (),
-    ))
-}
-
-fn unreachable_payload(offset: u64) -> Result<(Op<'static>, ()), Error> {
-    Err(Error::new(
-        offset,
-        ErrorKind::Io("payload header changed between reads".into()),
-    ))
-}
-
-fn truncated(offset: u64, short: Short, left: u64) -> Error {
-    let need = match short {
-        Short::Need(n) => n,
-        Short::Payload { header, len } => header.saturating_add(len),
-    };
-    if left == 0 {
-        return Error::new(offset, ErrorKind::NoStop);
-    }
-    Error::new(
-        offset,
-        ErrorKind::Truncated {
-            needed: need.saturating_sub(left),
-        },
-    )
+/// What a value on the machine's stack is, and what happens when ops make,
+/// change or drop one. `bytes` is what the op (and the stack-only ops just
+/// before it: MARK, GET, DUP…) take in the input.
+pub(crate) trait Values {
+    type V: Copy + PartialEq;
+    /// Marks an empty memo slot; never a real value.
+    const HOLE: Self::V;
+    /// A value made by one op from no operands; `raw` is the op's bytes.
+    fn leaf(&mut self, kind: NodeKind, code: Opcode, at: u64, raw: &[u8], bytes: u64) -> Self::V;
+    /// A value made from two operands (STACK_GLOBAL, REDUCE, NEWOBJ).
+    fn pair(
+        &mut self,
+        kind: NodeKind,
+        code: Opcode,
+        at: u64,
+        bytes: u64,
+        a: Self::V,
+        b: Self::V,
+    ) -> Self::V;
+    /// A value made from one operand (BINPERSID).
+    fn one(&mut self, kind: NodeKind, code: Opcode, at: u64, bytes: u64, a: Self::V) -> Self::V;
+    /// A value made from a run of operands (LIST, TUPLE…, DICT, INST, OBJ, NEWOBJ_EX).
+    fn seq(
+        &mut self,
+        kind: NodeKind,
+        code: Opcode,
+        at: u64,
+        bytes: u64,
+        items: &[Self::V],
+    ) -> Self::V;
+    /// `target` changed by APPEND(S), SETITEM(S), ADDITEMS or BUILD. `starts` (where
+    /// each argument began) is given for effects on the outermost two stack values.
+    fn effect(
+        &mut self,
+        kind: EffectKind,
+        at: u64,
+        bytes: u64,
+        target: Self::V,
+        args: &[Self::V],
+        starts: Option<&[u64]>,
+    );
+    /// A finished value thrown away by POP.
+    fn popped(&mut self, at: u64, bytes: u64, v: Self::V);
+    /// Bytes of a memo op on `v`.
+    fn add_size(&mut self, v: Self::V, bytes: u64);
 }
 
 /// Memo keys beyond this many past the slots in use go to a map, not the vector.
 const DENSE_MEMO_SLACK: usize = 1 << 16;
-const EMPTY: u32 = u32::MAX;
 
-pub(crate) struct Machine {
-    nodes: Vec<Packed>,
-    sizes: Vec<u16>,
-    big_sizes: NodeMap<u64>,
-    items: Vec<NodeId>,
-    effects: Vec<PackedEffect>,
-    effect_args: Vec<NodeId>,
-    /// Numbering only (see [`Machine::new_lean`]): (nodes, effects) counted.
-    lean: bool,
-    counted: (u32, u32),
-    stack: Vec<NodeId>,
+pub(crate) struct Machine<B: Values> {
+    pub(crate) values: B,
+    stack: Vec<B::V>,
     /// Offset of the op where each stack slot's value began (parallel to `stack`).
     starts: Vec<u64>,
     marks: Vec<usize>,
     mark_starts: Vec<u64>,
-    spans: Vec<(u32, Vec<u64>)>,
-    memo: Vec<u32>,
-    sparse_memo: HashMap<u64, NodeId>,
+    memo: Vec<B::V>,
+    sparse_memo: HashMap<u64, B::V>,
     memo_len: u64,
     protocol: u8,
     pending: u64,
-    root: Option<NodeId>,
+    root: Option<B::V>,
     end_offset: u64,
     ops: u64,
-    input_len: u64,
 }
 
-impl Machine {
-    pub(crate) fn new(input_len: u64) -> Machine {
-        // A rough guess that saves re-allocations on big files without over-reserving on small ones.
-        // Every node takes at least one op byte, most two or more. Reserving for that
-        // avoids copying the arrays as they grow; pages never written are never resident.
-        let guess = usize::try_from(input_len / 5)
-            .unwrap_or(usize::MAX)
-            .min(1 << 30);
+impl<B: Values> Exec for Machine<B> {
+    #[inline(always)]
+    fn exec(&mut self, code: Opcode, at: u64, raw: &[u8], len: u64) -> Result<bool, Error> {
+        self.ops += 1;
+        let marks_before = self.marks.len();
+        let stop = self.run(code, at, raw, len)?;
+        self.track_starts(code, at, marks_before);
+        self.end_offset = at + len;
+        use Opcode::*;
+        if let Mark | Get | BinGet | LongBinGet | Dup | PopMark | ReadonlyBuffer = code {
+            self.pending += len;
+        }
+        Ok(stop)
+    }
+}
+
+impl<B: Values> Machine<B> {
+    pub(crate) fn new(values: B) -> Machine<B> {
         Machine {
-            nodes: Vec::with_capacity(guess),
-            sizes: Vec::with_capacity(guess),
-            big_sizes: NodeMap::default(),
-            items: Vec::with_capacity(guess),
-            effects: Vec::with_capacity(guess / 4),
-            effect_args: Vec::with_capacity(guess / 2),
-            lean: false,
-            counted: (0, 0),
+            values,
             stack: Vec::new(),
             starts: Vec::new(),
             marks: Vec::new(),
             mark_starts: Vec::new(),
-            spans: Vec::new(),
             memo: Vec::new(),
             sparse_memo: HashMap::new(),
             memo_len: 0,
@@ -254,88 +198,15 @@ impl Machine {
             root: None,
             end_offset: 0,
             ops: 0,
-            input_len,
         }
     }
 
-    fn finish(mut self, source: Source, result: Result<(), Error>) -> Program {
-        let error = result.err();
-        let mut open_stack = Vec::new();
-        let mut open_starts = Vec::new();
-        if error.is_some() {
-            let mut marks = self.marks.iter().zip(&self.mark_starts).peekable();
-            for (i, (&n, &st)) in self.stack.iter().zip(&self.starts).enumerate() {
-                while let Some((_, &ms)) = marks.next_if(|&(&m, _)| m == i) {
-                    open_stack.push(None);
-                    open_starts.push(ms);
-                }
-                open_stack.push(Some(n));
-                open_starts.push(st);
-            }
-            for (_, &ms) in marks {
-                open_stack.push(None);
-                open_starts.push(ms);
-            }
-        }
-        // (target, effect) pairs sorted by target: effects are mostly already in target
-        // order per batch, and the pairs keep the binary search on contiguous memory.
-        let mut by_target: Vec<(u32, u32)> = self
-            .effects
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.target().0, i as u32))
-            .collect();
-        by_target.sort_unstable();
-        let mut has_effects = vec![0u64; self.nodes.len().div_ceil(64)];
-        for &(t, _) in &by_target {
-            has_effects[t as usize / 64] |= 1 << (t % 64);
-        }
-        self.memo = Vec::new();
-        Program {
-            source,
-            protocol: self.protocol,
-            nodes: self.nodes,
-            sizes: self.sizes,
-            big_sizes: self.big_sizes,
-            items: self.items,
-            effects: self.effects,
-            effect_args: self.effect_args,
-            by_target,
-            has_effects,
-            root: self.root,
-            error,
-            open_stack,
-            open_starts,
-            spans: self.spans,
-            end_offset: self.end_offset,
-            ops: self.ops,
-        }
+    /// Runs one decoded op; true at STOP.
+    pub(crate) fn step(&mut self, op: &Op, raw: &[u8]) -> Result<bool, Error> {
+        self.exec(op.code, op.offset, raw, op.len)
     }
 
-    fn err(&self, op: &Op, kind: ErrorKind) -> Error {
-        Error::new(op.offset, kind)
-    }
-
-    /// Runs one op; true at STOP.
-    pub(crate) fn step(&mut self, op: &Op) -> Result<bool, Error> {
-        use Opcode::*;
-        self.ops += 1;
-        let marks_before = self.marks.len();
-        let stop = self.run(op)?;
-        self.track_starts(op, marks_before);
-        self.end_offset = op.offset + op.len;
-        let _ = self.input_len;
-        match op.code {
-            Proto | Frame | Stop => {}
-            Mark | Get | BinGet | LongBinGet | Dup | PopMark | ReadonlyBuffer => {
-                self.pending += op.len
-            }
-            _ => {}
-        }
-        Ok(stop)
-    }
-
-    pub(crate) fn stack(&self) -> &[NodeId] {
+    pub(crate) fn stack(&self) -> &[B::V] {
         &self.stack
     }
 
@@ -348,30 +219,6 @@ impl Machine {
         self.marks.len()
     }
 
-    pub(crate) fn node_count(&self) -> usize {
-        if self.lean {
-            self.counted.0 as usize
-        } else {
-            self.nodes.len()
-        }
-    }
-
-    pub(crate) fn effect_count(&self) -> usize {
-        if self.lean {
-            self.counted.1 as usize
-        } else {
-            self.effects.len()
-        }
-    }
-
-    /// A machine that only numbers nodes and effects and keeps the stack and memo: what
-    /// the writer needs to follow a stream it has parsed once already, without its memory.
-    pub(crate) fn new_lean() -> Machine {
-        let mut m = Machine::new(0);
-        m.lean = true;
-        m
-    }
-
     /// The number of distinct memo keys stored so far (the next MEMOIZE key).
     pub(crate) fn memo_len(&self) -> u64 {
         self.memo_len
@@ -379,20 +226,21 @@ impl Machine {
 
     /// Keeps `starts` parallel to the stack: a pushed value begins where its first
     /// consumed operand (or the MARK it consumed) began, else at this op.
-    fn track_starts(&mut self, op: &Op, marks_before: usize) {
+    #[inline(always)]
+    fn track_starts(&mut self, code: Opcode, at: u64, marks_before: usize) {
         use Opcode::*;
         let new_len = self.stack.len();
         let popped_mark = (self.marks.len() < marks_before)
             .then(|| self.mark_starts.pop())
             .flatten();
-        if op.code == Mark {
-            self.mark_starts.push(op.offset);
+        if code == Mark {
+            self.mark_starts.push(at);
         }
-        if op.code == Stop {
+        if code == Stop {
             return;
         }
         let pushes = !matches!(
-            op.code,
+            code,
             Append
                 | Appends
                 | SetItem
@@ -417,395 +265,407 @@ impl Machine {
         let start = match popped_mark {
             Some(ms) => ms,
             Option::None if self.starts.len() >= new_len => self.starts[new_len - 1],
-            Option::None => op.offset,
+            Option::None => at,
         };
         self.starts.truncate(new_len - 1);
         self.starts.push(start);
     }
 
-    fn run(&mut self, op: &Op) -> Result<bool, Error> {
+    /// The semantics of every opcode, once.
+    #[inline(always)]
+    fn run(&mut self, code: Opcode, at: u64, raw: &[u8], len: u64) -> Result<bool, Error> {
         use Opcode::*;
-        match op.code {
-            Proto => self.protocol = op.arg.int().unwrap_or(0) as u8,
+        match code {
+            Proto => self.protocol = raw.get(1).copied().unwrap_or(0),
             Frame => {}
             Stop => {
-                let [root] = self.pop_n::<1>(op)?;
+                let [root] = self.pop_n::<1>(code, at)?;
                 self.root = Some(root);
                 return Ok(true);
             }
+            Int | Long if matches!(line(raw), b"00" | b"01") => {
+                self.leaf(NodeKind::Bool, code, at, raw, len)
+            }
             Int | BinInt | BinInt1 | BinInt2 | Long | Long1 | Long4 => {
-                let kind = match op.arg {
-                    Arg::Line(b"00") | Arg::Line(b"01") => NodeKind::Bool,
-                    _ => NodeKind::Int,
-                };
-                self.leaf(op, kind)
+                self.leaf(NodeKind::Int, code, at, raw, len)
             }
             String | BinString | ShortBinString | Unicode | ShortBinUnicode | BinUnicode
-            | BinUnicode8 => self.leaf(op, NodeKind::Str),
-            BinBytes | ShortBinBytes | BinBytes8 => self.leaf(op, NodeKind::Bytes),
-            ByteArray8 => self.leaf(op, NodeKind::ByteArray),
-            NextBuffer => self.leaf(op, NodeKind::Buffer),
+            | BinUnicode8 => self.leaf(NodeKind::Str, code, at, raw, len),
+            BinBytes | ShortBinBytes | BinBytes8 => self.leaf(NodeKind::Bytes, code, at, raw, len),
+            ByteArray8 => self.leaf(NodeKind::ByteArray, code, at, raw, len),
+            NextBuffer => self.leaf(NodeKind::Buffer, code, at, raw, len),
             ReadonlyBuffer => {
-                self.top(op)?;
+                self.top(code, at)?;
             }
-            None => self.leaf(op, NodeKind::None),
-            NewTrue | NewFalse => self.leaf(op, NodeKind::Bool),
-            Float | BinFloat => self.leaf(op, NodeKind::Float),
-            EmptyList => self.leaf(op, NodeKind::List),
-            EmptyTuple => self.leaf(op, NodeKind::Tuple),
-            EmptyDict => self.leaf(op, NodeKind::Dict),
-            EmptySet => self.leaf(op, NodeKind::Set),
-            List => self.collect(op, NodeKind::List)?,
-            Tuple => self.collect(op, NodeKind::Tuple)?,
+            None => self.leaf(NodeKind::None, code, at, raw, len),
+            NewTrue | NewFalse => self.leaf(NodeKind::Bool, code, at, raw, len),
+            Float | BinFloat => self.leaf(NodeKind::Float, code, at, raw, len),
+            EmptyList => self.leaf(NodeKind::List, code, at, raw, len),
+            EmptyTuple => self.leaf(NodeKind::Tuple, code, at, raw, len),
+            EmptyDict => self.leaf(NodeKind::Dict, code, at, raw, len),
+            EmptySet => self.leaf(NodeKind::Set, code, at, raw, len),
+            List => self.collect(NodeKind::List, code, at, len)?,
+            Tuple => self.collect(NodeKind::Tuple, code, at, len)?,
             Dict => {
-                if !(self.stack.len() - self.mark_pos(op)?).is_multiple_of(2) {
-                    return Err(self.err(
-                        op,
-                        ErrorKind::BadArg {
-                            op: op.code,
-                            text: "odd number of items".into(),
-                        },
-                    ));
+                if !(self.stack.len() - self.mark_pos(code, at)?).is_multiple_of(2) {
+                    return Err(odd(code, at));
                 }
-                self.collect(op, NodeKind::Dict)?
+                self.collect(NodeKind::Dict, code, at, len)?
             }
-            FrozenSet => self.collect(op, NodeKind::FrozenSet)?,
-            Tuple1 => self.tuple_n::<1>(op)?,
-            Tuple2 => self.tuple_n::<2>(op)?,
-            Tuple3 => self.tuple_n::<3>(op)?,
+            FrozenSet => self.collect(NodeKind::FrozenSet, code, at, len)?,
+            Tuple1 => self.tuple_n::<1>(code, at, len)?,
+            Tuple2 => self.tuple_n::<2>(code, at, len)?,
+            Tuple3 => self.tuple_n::<3>(code, at, len)?,
             Append => {
-                let [v] = self.pop_n::<1>(op)?;
-                self.effect(op, EffectKind::Append, &[v])?;
+                let [v] = self.pop_n::<1>(code, at)?;
+                self.effect(EffectKind::Append, code, at, len, &[v])?;
             }
             SetItem => {
-                let [k, v] = self.pop_n::<2>(op)?;
-                self.effect(op, EffectKind::SetItems, &[k, v])?;
+                let [k, v] = self.pop_n::<2>(code, at)?;
+                self.effect(EffectKind::SetItems, code, at, len, &[k, v])?;
             }
             Build => {
-                let [state] = self.pop_n::<1>(op)?;
-                self.effect(op, EffectKind::Build, &[state])?;
+                let [state] = self.pop_n::<1>(code, at)?;
+                self.effect(EffectKind::Build, code, at, len, &[state])?;
             }
             Appends | SetItems | AddItems => {
-                let at = self.pop_mark(op)?;
-                if op.code == SetItems && !(self.stack.len() - at).is_multiple_of(2) {
-                    return Err(self.err(
-                        op,
-                        ErrorKind::BadArg {
-                            op: op.code,
-                            text: "odd number of items".into(),
-                        },
-                    ));
+                let mark = self.pop_mark(code, at)?;
+                if code == SetItems && !(self.stack.len() - mark).is_multiple_of(2) {
+                    return Err(odd(code, at));
                 }
-                let kind = match op.code {
+                let kind = match code {
                     Appends => EffectKind::Append,
                     SetItems => EffectKind::SetItems,
                     _ => EffectKind::AddItems,
                 };
-                let args: Vec<NodeId> = self.stack.drain(at..).collect();
-                self.effect(op, kind, &args)?;
+                self.effect_run(kind, code, at, len, mark)?;
             }
             Pop => {
-                if self.stack.len() > self.marks.last().copied().unwrap_or(0) {
+                if self.stack.len() > self.floor() {
                     let v = self.stack.pop().expect("checked non-empty");
-                    self.pending += op.len;
-                    self.effect_no_target_bytes(op, EffectKind::Pop, v);
+                    self.pending += len;
+                    let bytes = std::mem::take(&mut self.pending);
+                    self.values.popped(at, bytes, v);
                 } else if !self.marks.is_empty() {
-                    self.pop_mark(op)?;
+                    self.pop_mark(code, at)?;
                 } else {
-                    return Err(self.err(
-                        op,
-                        ErrorKind::StackUnderflow {
-                            op: op.code,
-                            needed: 1,
-                            found: 0,
-                        },
-                    ));
+                    return Err(underflow(code, at, 1, 0));
                 }
             }
             PopMark => {
-                let at = self.pop_mark(op)?;
-                self.stack.truncate(at);
+                let mark = self.pop_mark(code, at)?;
+                self.stack.truncate(mark);
             }
             Dup => {
-                let top = self.top(op)?;
+                let top = self.top(code, at)?;
                 self.stack.push(top);
             }
             Mark => self.marks.push(self.stack.len()),
             Get | BinGet | LongBinGet => {
-                let key = self.memo_key(op)?;
-                let Some(node) = self.memo_get(key) else {
-                    return Err(self.err(op, ErrorKind::MemoMissing(key)));
+                let key = memo_key(code, at, raw)?;
+                let Some(v) = self.memo_get(key) else {
+                    return Err(Error::new(at, ErrorKind::MemoMissing(key)));
                 };
-                self.stack.push(node);
+                self.stack.push(v);
             }
             Put | BinPut | LongBinPut => {
-                let key = self.memo_key(op)?;
-                let top = self.top(op)?;
+                let key = memo_key(code, at, raw)?;
+                let top = self.top(code, at)?;
                 self.memo_put(key, top);
-                self.add_size(top, op.len);
+                self.values.add_size(top, len);
             }
             Memoize => {
-                let top = self.top(op)?;
+                let top = self.top(code, at)?;
                 let key = self.memo_len;
                 self.memo_put(key, top);
-                self.add_size(top, op.len);
+                self.values.add_size(top, len);
             }
-            Ext1 | Ext2 | Ext4 => self.leaf(op, NodeKind::Ext),
-            Global => self.leaf(op, NodeKind::Global),
-            StackGlobal => {
-                let [m, n] = self.pop_n::<2>(op)?;
-                self.push_node(op, NodeKind::StackGlobal, m.0, n.0);
-            }
-            Reduce => {
-                let [f, args] = self.pop_n::<2>(op)?;
-                self.push_node(op, NodeKind::Reduce, f.0, args.0);
-            }
-            NewObj => {
-                let [cls, args] = self.pop_n::<2>(op)?;
-                self.push_node(op, NodeKind::NewObj, cls.0, args.0);
-            }
+            Ext1 | Ext2 | Ext4 => self.leaf(NodeKind::Ext, code, at, raw, len),
+            Global => self.leaf(NodeKind::Global, code, at, raw, len),
+            StackGlobal => self.pair(NodeKind::StackGlobal, code, at, len)?,
+            Reduce => self.pair(NodeKind::Reduce, code, at, len)?,
+            NewObj => self.pair(NodeKind::NewObj, code, at, len)?,
             NewObjEx => {
-                let three = self.pop_n::<3>(op)?;
-                let start = self.push_items(&three);
-                self.push_node(op, NodeKind::NewObjEx, start, 3);
-            }
-            Inst => self.collect(op, NodeKind::Inst)?,
-            Obj => {
-                if self.stack.len() == self.mark_pos(op)? {
-                    return Err(self.err(
-                        op,
-                        ErrorKind::StackUnderflow {
-                            op: op.code,
-                            needed: 1,
-                            found: 0,
-                        },
-                    ));
+                if self.stack.len() - self.floor() < 3 {
+                    return Err(self.short_of(code, at, 3));
                 }
-                self.collect(op, NodeKind::Obj)?
+                let from = self.stack.len() - 3;
+                self.push_seq(NodeKind::NewObjEx, code, at, len, from);
             }
-            PersId => self.leaf(op, NodeKind::PersId),
+            Inst => self.collect(NodeKind::Inst, code, at, len)?,
+            Obj => {
+                if self.stack.len() == self.mark_pos(code, at)? {
+                    return Err(underflow(code, at, 1, 0));
+                }
+                self.collect(NodeKind::Obj, code, at, len)?
+            }
+            PersId => self.leaf(NodeKind::PersId, code, at, raw, len),
             BinPersId => {
-                let [pid] = self.pop_n::<1>(op)?;
-                self.push_node(op, NodeKind::PersId, pid.0, 0);
+                let [pid] = self.pop_n::<1>(code, at)?;
+                let bytes = self.take_bytes(len);
+                let v = self.values.one(NodeKind::PersId, code, at, bytes, pid);
+                self.stack.push(v);
             }
         }
         Ok(false)
     }
 
-    fn leaf(&mut self, op: &Op, kind: NodeKind) {
-        self.push_node(op, kind, 0, 0);
+    #[inline(always)]
+    fn take_bytes(&mut self, len: u64) -> u64 {
+        len + std::mem::take(&mut self.pending)
     }
 
-    fn push_node(&mut self, op: &Op, kind: NodeKind, a: u32, b: u32) {
-        if self.lean {
-            self.stack.push(NodeId(self.counted.0));
-            self.counted.0 += 1;
-            self.pending = 0;
-            return;
-        }
-        let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Packed::new(kind, op.code, op.offset, a, b));
-        self.sizes.push(0);
-        let bytes = op.len + std::mem::take(&mut self.pending);
-        self.add_size(id, bytes);
-        self.stack.push(id);
+    #[inline(always)]
+    fn leaf(&mut self, kind: NodeKind, code: Opcode, at: u64, raw: &[u8], len: u64) {
+        let bytes = self.take_bytes(len);
+        let v = self.values.leaf(kind, code, at, raw, bytes);
+        self.stack.push(v);
     }
 
-    fn add_size(&mut self, id: NodeId, bytes: u64) {
-        if self.lean {
-            return;
-        }
-        // Most nodes take a few bytes: 16 bits each, with the rare big ones in a map.
-        let slot = &mut self.sizes[id.index()];
-        if *slot == u16::MAX {
-            *self.big_sizes.entry(id).or_insert(0) += bytes;
-            return;
-        }
-        let total = u64::from(*slot).saturating_add(bytes);
-        if total >= u64::from(u16::MAX) {
-            self.big_sizes.insert(id, total);
-            *slot = u16::MAX;
-        } else {
-            *slot = total as u16;
-        }
-    }
-
-    fn push_items(&mut self, ids: &[NodeId]) -> u32 {
-        if self.lean {
-            return 0;
-        }
-        let start = self.items.len() as u32;
-        self.items.extend_from_slice(ids);
-        start
-    }
-
-    fn collect(&mut self, op: &Op, kind: NodeKind) -> Result<(), Error> {
-        let at = self.pop_mark(op)?;
-        let start = self.items.len() as u32;
-        let count = (self.stack.len() - at) as u32;
-        if self.lean {
-            self.stack.truncate(at);
-        } else {
-            self.items.extend(self.stack.drain(at..));
-        }
-        self.push_node(op, kind, start, count);
+    #[inline(always)]
+    fn pair(&mut self, kind: NodeKind, code: Opcode, at: u64, len: u64) -> Result<(), Error> {
+        let [a, b] = self.pop_n::<2>(code, at)?;
+        let bytes = self.take_bytes(len);
+        let v = self.values.pair(kind, code, at, bytes, a, b);
+        self.stack.push(v);
         Ok(())
     }
 
-    fn tuple_n<const N: usize>(&mut self, op: &Op) -> Result<(), Error> {
-        let vals = self.pop_n::<N>(op)?;
-        let start = self.push_items(&vals);
-        self.push_node(op, NodeKind::Tuple, start, N as u32);
+    /// Replaces the stack from `from` up with one value made of those items.
+    #[inline(always)]
+    fn push_seq(&mut self, kind: NodeKind, code: Opcode, at: u64, len: u64, from: usize) {
+        let bytes = self.take_bytes(len);
+        let v = self.values.seq(kind, code, at, bytes, &self.stack[from..]);
+        self.stack.truncate(from);
+        self.stack.push(v);
+    }
+
+    fn collect(&mut self, kind: NodeKind, code: Opcode, at: u64, len: u64) -> Result<(), Error> {
+        let mark = self.pop_mark(code, at)?;
+        self.push_seq(kind, code, at, len, mark);
         Ok(())
     }
 
-    fn effect(&mut self, op: &Op, kind: EffectKind, args: &[NodeId]) -> Result<(), Error> {
-        let target = self.top(op)?;
-        if self.lean {
-            self.counted.1 += 1;
-            self.pending = 0;
-            return Ok(());
+    #[inline(always)]
+    fn tuple_n<const N: usize>(&mut self, code: Opcode, at: u64, len: u64) -> Result<(), Error> {
+        if self.stack.len() - self.floor() < N {
+            return Err(self.short_of(code, at, N));
         }
-        // Effects on the outermost values (a module dump's namespace dict sits at index 1,
-        // a plain dict at 0) keep where each argument began, so entries have byte ranges.
-        let at = self.stack.len();
-        if at <= 2 && self.starts.len() >= at + args.len() {
-            let starts = self.starts[at..at + args.len()].to_vec();
-            self.spans.push((self.effects.len() as u32, starts));
-        }
-        let bytes = op.len + std::mem::take(&mut self.pending);
-        self.add_size(target, bytes);
-        self.effects.push(PackedEffect::new(
-            kind,
-            target,
-            op.offset,
-            self.effect_args.len() as u32,
-        ));
-        self.effect_args.extend_from_slice(args);
+        let from = self.stack.len() - N;
+        self.push_seq(NodeKind::Tuple, code, at, len, from);
         Ok(())
     }
 
-    fn effect_no_target_bytes(&mut self, op: &Op, kind: EffectKind, target: NodeId) {
-        if self.lean {
-            self.counted.1 += 1;
-            self.pending = 0;
-            return;
-        }
-        let bytes = std::mem::take(&mut self.pending);
-        self.add_size(target, bytes);
-        self.effects.push(PackedEffect::new(
-            kind,
-            target,
-            op.offset,
-            self.effect_args.len() as u32,
-        ));
+    /// An effect whose arguments are the fixed ones just popped.
+    #[inline(always)]
+    fn effect(
+        &mut self,
+        kind: EffectKind,
+        code: Opcode,
+        at: u64,
+        len: u64,
+        args: &[B::V],
+    ) -> Result<(), Error> {
+        let target = self.top(code, at)?;
+        let bytes = self.take_bytes(len);
+        let n = self.stack.len();
+        let starts = (n <= 2 && self.starts.len() >= n + args.len())
+            .then(|| &self.starts[n..n + args.len()]);
+        self.values.effect(kind, at, bytes, target, args, starts);
+        Ok(())
     }
 
+    /// An effect whose arguments are the stack from `from` up (APPENDS, SETITEMS, ADDITEMS).
+    fn effect_run(
+        &mut self,
+        kind: EffectKind,
+        code: Opcode,
+        at: u64,
+        len: u64,
+        from: usize,
+    ) -> Result<(), Error> {
+        if from <= self.floor() {
+            // No target below the arguments: report as the old machine did, after the drain.
+            self.stack.truncate(from);
+            self.top(code, at)?;
+        }
+        let target = self.stack[from - 1];
+        let bytes = self.take_bytes(len);
+        let args = &self.stack[from..];
+        let starts = (from <= 2 && self.starts.len() >= from + args.len())
+            .then(|| &self.starts[from..from + args.len()]);
+        self.values.effect(kind, at, bytes, target, args, starts);
+        self.stack.truncate(from);
+        Ok(())
+    }
+
+    #[inline(always)]
     fn floor(&self) -> usize {
         self.marks.last().copied().unwrap_or(0)
     }
 
-    fn top(&self, op: &Op) -> Result<NodeId, Error> {
+    #[inline(always)]
+    fn top(&self, code: Opcode, at: u64) -> Result<B::V, Error> {
         if self.stack.len() <= self.floor() {
-            let kind = if self.marks.is_empty() {
-                ErrorKind::StackUnderflow {
-                    op: op.code,
-                    needed: 1,
-                    found: 0,
-                }
-            } else {
-                ErrorKind::MarkAsValue { op: op.code }
-            };
-            return Err(self.err(op, kind));
+            return Err(self.short_of(code, at, 1));
         }
         Ok(*self.stack.last().expect("checked above"))
     }
 
-    fn pop_n<const N: usize>(&mut self, op: &Op) -> Result<[NodeId; N], Error> {
-        let found = self.stack.len() - self.floor();
-        if found < N {
-            let kind = if self.marks.is_empty() {
-                ErrorKind::StackUnderflow {
-                    op: op.code,
-                    needed: N,
-                    found,
-                }
-            } else {
-                ErrorKind::MarkAsValue { op: op.code }
-            };
-            return Err(self.err(op, kind));
+    #[cold]
+    fn short_of(&self, code: Opcode, at: u64, needed: usize) -> Error {
+        if self.marks.is_empty() {
+            underflow(code, at, needed, self.stack.len() - self.floor())
+        } else {
+            Error::new(at, ErrorKind::MarkAsValue { op: code })
         }
-        let at = self.stack.len() - N;
-        let mut out = [NodeId(0); N];
-        out.copy_from_slice(&self.stack[at..]);
-        self.stack.truncate(at);
+    }
+
+    #[inline(always)]
+    fn pop_n<const N: usize>(&mut self, code: Opcode, at: u64) -> Result<[B::V; N], Error> {
+        if self.stack.len() - self.floor() < N {
+            return Err(self.short_of(code, at, N));
+        }
+        let from = self.stack.len() - N;
+        let out: [B::V; N] = std::array::from_fn(|i| self.stack[from + i]);
+        self.stack.truncate(from);
         Ok(out)
     }
 
-    fn mark_pos(&self, op: &Op) -> Result<usize, Error> {
-        self.marks
-            .last()
-            .copied()
-            .ok_or_else(|| self.err(op, ErrorKind::NoMark(op.code)))
+    #[inline(always)]
+    fn mark_pos(&self, code: Opcode, at: u64) -> Result<usize, Error> {
+        match self.marks.last() {
+            Some(&m) => Ok(m),
+            Option::None => Err(Error::new(at, ErrorKind::NoMark(code))),
+        }
     }
 
-    fn pop_mark(&mut self, op: &Op) -> Result<usize, Error> {
-        let at = self.mark_pos(op)?;
+    #[inline(always)]
+    fn pop_mark(&mut self, code: Opcode, at: u64) -> Result<usize, Error> {
+        let m = self.mark_pos(code, at)?;
         self.marks.pop();
-        Ok(at)
+        Ok(m)
     }
 
-    pub(crate) fn memo_key(&self, op: &Op) -> Result<u64, Error> {
-        match op.arg {
-            Arg::Int(i) if i >= 0 => Ok(i as u64),
-            Arg::Line(text) => std::str::from_utf8(text)
-                .ok()
-                .and_then(|t| t.trim().parse::<u64>().ok())
-                .ok_or_else(|| {
-                    self.err(
-                        op,
-                        ErrorKind::BadArg {
-                            op: op.code,
-                            text: String::from_utf8_lossy(text).into(),
-                        },
-                    )
-                }),
-            _ => Err(self.err(
-                op,
-                ErrorKind::BadArg {
-                    op: op.code,
-                    text: format!("{:?}", op.arg),
-                },
-            )),
-        }
-    }
-
-    fn memo_get(&self, key: u64) -> Option<NodeId> {
+    #[inline(always)]
+    fn memo_get(&self, key: u64) -> Option<B::V> {
         match self.memo.get(usize::try_from(key).ok()?) {
-            Some(&v) if v != EMPTY => Some(NodeId(v)),
-            Some(_) => None,
-            None if self.sparse_memo.is_empty() => None,
-            None => self.sparse_memo.get(&key).copied(),
+            Some(&v) if v != B::HOLE => Some(v),
+            Some(_) => Option::None,
+            Option::None if self.sparse_memo.is_empty() => Option::None,
+            Option::None => self.sparse_memo.get(&key).copied(),
         }
     }
 
-    fn memo_put(&mut self, key: u64, node: NodeId) {
+    #[inline(always)]
+    fn memo_put(&mut self, key: u64, v: B::V) {
         let fresh = self.memo_get(key).is_none();
         let dense_limit = self.memo.len() + DENSE_MEMO_SLACK;
         match usize::try_from(key) {
             Ok(k) if k < dense_limit => {
                 if k >= self.memo.len() {
-                    self.memo.resize(k + 1, EMPTY);
+                    self.memo.resize(k + 1, B::HOLE);
                 }
-                self.memo[k] = node.0;
+                self.memo[k] = v;
             }
             _ => {
-                self.sparse_memo.insert(key, node);
+                self.sparse_memo.insert(key, v);
             }
         }
         if fresh {
             self.memo_len += 1;
         }
+    }
+}
+
+/// The text of a one-line argument, without its newline.
+#[inline(always)]
+fn line(raw: &[u8]) -> &[u8] {
+    raw.get(1..raw.len().saturating_sub(1)).unwrap_or(&[])
+}
+
+/// The memo key of a GET / PUT op from its bytes.
+#[inline(always)]
+fn memo_key(code: Opcode, at: u64, raw: &[u8]) -> Result<u64, Error> {
+    use Opcode::*;
+    match code {
+        BinGet | BinPut => Ok(u64::from(raw[1])),
+        LongBinGet | LongBinPut => Ok(u64::from(u32::from_le_bytes([
+            raw[1], raw[2], raw[3], raw[4],
+        ]))),
+        _ => text_memo_key(code, at, line(raw)),
+    }
+}
+
+#[cold]
+fn text_memo_key(code: Opcode, at: u64, text: &[u8]) -> Result<u64, Error> {
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| t.trim().parse::<u64>().ok())
+        .ok_or_else(|| {
+            Error::new(
+                at,
+                ErrorKind::BadArg {
+                    op: code,
+                    text: String::from_utf8_lossy(text).into(),
+                },
+            )
+        })
+}
+
+/// The memo key an op names (GET / PUT), as the writer needs it.
+pub(crate) fn op_memo_key(op: &Op, raw: &[u8]) -> Result<u64, Error> {
+    memo_key(op.code, op.offset, raw)
+}
+
+#[cold]
+fn underflow(op: Opcode, at: u64, needed: usize, found: usize) -> Error {
+    Error::new(at, ErrorKind::StackUnderflow { op, needed, found })
+}
+
+#[cold]
+fn odd(op: Opcode, at: u64) -> Error {
+    Error::new(
+        at,
+        ErrorKind::BadArg {
+            op,
+            text: "odd number of items".into(),
+        },
+    )
+}
+
+impl Machine<Nodes> {
+    /// The program built so far, with what was open on the stack if `result` failed.
+    fn finish(self, source: Source, result: Result<(), Error>) -> Program {
+        let error = result.err();
+        let mut open_stack = Vec::new();
+        let mut open_starts = Vec::new();
+        if error.is_some() {
+            let mut marks = self.marks.iter().zip(&self.mark_starts).peekable();
+            for (i, (&n, &st)) in self.stack.iter().zip(&self.starts).enumerate() {
+                while let Some((_, &ms)) = marks.next_if(|&(&m, _)| m == i) {
+                    open_stack.push(Option::None);
+                    open_starts.push(ms);
+                }
+                open_stack.push(Some(n));
+                open_starts.push(st);
+            }
+            for (_, &ms) in marks {
+                open_stack.push(Option::None);
+                open_starts.push(ms);
+            }
+        }
+        let end = nodes::End {
+            protocol: self.protocol,
+            root: self.root,
+            error,
+            open_stack,
+            open_starts,
+            end_offset: self.end_offset,
+            ops: self.ops,
+        };
+        drop(self.memo);
+        self.values.into_program(source, end)
     }
 }
 

@@ -30,7 +30,7 @@ macro_rules! opcodes {
         };
 
         /// Byte → argument layout, likewise.
-        const ARG_BY_BYTE: [ArgKind; 256] = {
+        pub(crate) const ARG_BY_BYTE: [ArgKind; 256] = {
             let mut t = [ArgKind::None; 256];
             $(t[$byte as usize] = $arg;)*
             t
