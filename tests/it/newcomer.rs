@@ -295,3 +295,14 @@ fn sample_sidecars_record_no_checkout_path() {
         );
     }
 }
+
+#[test]
+fn env_never_warns_about_the_standard_library() {
+    // training imports math and random, analysis does not; both ship with Python.
+    let a = sample("checkpoint_analysis.pkl");
+    let b = sample("checkpoint_training.pkl");
+    let out = brine(&["env", s(&a), "--against", s(&b)]);
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("also needs"), "{stdout}");
+    assert!(!stdout.contains("`math`"), "{stdout}");
+}

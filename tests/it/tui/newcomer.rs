@@ -451,3 +451,42 @@ fn previews_cut_to_fit_have_one_ellipsis() {
         assert!(!s.contains("……"), "at width {w}:\n{s}");
     }
 }
+
+#[test]
+fn scan_findings_are_grouped_below_the_file_facts() {
+    use brine::scan::{Category, Finding, Place, Severity};
+    let (_tmp, dir) = sample_dir(super::ALL);
+    let mut app = app_on(&dir);
+    open_analysis(&mut app);
+    apply(&mut app, &[Action::PrevPane]);
+    let o = app.opened.as_mut().unwrap();
+    let mut report = (*o.scan).clone();
+    // What an IPython session with 225 figures in `_oh` gives: one notice per entry.
+    for i in 0..225 {
+        report.findings.push(Finding {
+            variable: Some(format!("_{i}")),
+            place: Place::Variable,
+            offset: 100 + i,
+            severity: Severity::Notice,
+            category: Category::Data,
+            what: "builds matplotlib.figure.Figure (not in brine's table)".into(),
+            count: 1,
+        });
+    }
+    report.verdict = Severity::Notice;
+    o.scan = std::sync::Arc::new(report);
+    let s = text(&screen(&mut app, 120, 60));
+    let at = |needle: &str| s.lines().position(|l| l.contains(needle));
+    let format = at("format   dill-module").expect("file facts shown");
+    let scan = at("scan     notice").expect("scan shown");
+    assert!(format < scan, "facts come first:\n{s}");
+    let figure_lines = s
+        .lines()
+        .filter(|l| l.contains("matplotlib.figure"))
+        .count();
+    assert_eq!(figure_lines, 1, "one line for 225 findings:\n{s}");
+    assert!(
+        s.contains("_0, _1 and 223 more") && s.contains("(×225)"),
+        "{s}"
+    );
+}
