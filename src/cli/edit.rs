@@ -31,6 +31,10 @@ pub struct FilterArgs {
     /// Show what would go and the bytes saved; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Keep the names that kept names need (functions' globals, classes of instances…)
+    /// even when a pattern matches them
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -43,6 +47,9 @@ pub struct ExtractArgs {
     pub names: Vec<String>,
     #[arg(long, short = 'o', required = true)]
     pub output: PathBuf,
+    /// Also keep what the names need, transitively (functions' globals, classes of instances…)
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -142,12 +149,30 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
             s.entries.len()
         )));
     }
-    if a.dry_run {
-        let plan = s.plan_without(&names);
+    let rescued: Vec<String>;
+    let names: Vec<&str> = if a.with_deps {
+        let drop = s.drop_keeping_deps(&names);
+        rescued = names
+            .iter()
+            .filter(|n| !drop.iter().any(|d| d == *n))
+            .map(|n| n.to_string())
+            .collect();
+        names
+            .into_iter()
+            .filter(|n| drop.iter().any(|d| d == n))
+            .collect()
+    } else {
+        rescued = Vec::new();
+        names
+    };
+    if a.dry_run || names.is_empty() {
+        let mut plan = s.plan_without(&names);
+        plan.kept_for_deps = rescued;
         report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
         return Ok(0);
     }
-    let edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let mut edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    edited.plan.kept_for_deps = rescued;
     let target = target.expect("checked above");
     let reason = if a.in_place {
         "filter --in-place"
@@ -198,7 +223,12 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
         )));
     }
     let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
-    let edited = s.dump_only(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let edited = if a.with_deps {
+        s.dump_only_with_deps(&names)
+    } else {
+        s.dump_only(&names)
+    }
+    .map_err(|e| fail_edit(&a.file, e))?;
     let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "extract")?;
     follow_sidecar(&a.file, &a.output);
     report(
@@ -326,6 +356,10 @@ fn report(
             "bytes_before": before,
             "bytes_after": written.map(|w| w.bytes),
             "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
+            "dependencies": plan.deps.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "missing": plan.missing.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "warnings": plan.warnings(),
+            "kept_for_deps": plan.kept_for_deps,
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
         return crate::text::json(&v).map_err(Failure::from);
@@ -348,6 +382,15 @@ fn report(
             "  note: '{n}' is still needed by '{}': its object stays, the name goes",
             by.join("', '")
         );
+    }
+    if !plan.kept_for_deps.is_empty() {
+        println!(
+            "  kept because kept names need them: {}",
+            plan.kept_for_deps.join(", ")
+        );
+    }
+    for w in plan.warnings() {
+        eprintln!("brine: warning: {w} (--with-deps keeps them)");
     }
     if let (Some(o), Some(w)) = (out, written) {
         println!(
