@@ -203,6 +203,12 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
                 .add_modifier(Modifier::UNDERLINED),
         ));
     }
+    let all: Vec<String> = rows.iter().map(|c| c.name.clone()).collect();
+    let starts = if name_w < name_full {
+        names::distinct_starts(&all)
+    } else {
+        vec![0; all.len()]
+    };
     for (i, (r, c)) in app
         .files
         .rows
@@ -213,7 +219,21 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
         .take(height)
     {
         let (flag, flag_style) = flag(r, &t);
-        let name = names::elide_middle(&c.name, name_w);
+        // Too long: from where it differs from the others, then its middle elided.
+        let name = match starts[i] {
+            s if s > 0 && c.name.chars().count() > name_w => {
+                let tail = c.name[s..].chars().count();
+                if tail < name_w {
+                    // The differing end fits: fill the rest with what leads up to it.
+                    let n = c.name.chars().count();
+                    let kept: String = c.name.chars().skip(n + 1 - name_w).collect();
+                    format!("…{kept}")
+                } else {
+                    names::elide_middle(&format!("…{}", &c.name[s..]), name_w)
+                }
+            }
+            _ => names::elide_middle(&c.name, name_w),
+        };
         let mut spans = vec![
             Span::styled(
                 if r.marked { "●" } else { " " },

@@ -69,6 +69,43 @@ pub fn common_suffix(names: &[String]) -> String {
     suffix
 }
 
+/// Where each name stops sharing its beginning with any other name: the
+/// byte offset to show it from when it does not fit whole (`…22_repos.pkl`
+/// rather than `guilhe…repos.pkl` three times). Snapped back to a word
+/// boundary when one is near, so a word is not cut in two.
+pub fn distinct_starts(names: &[String]) -> Vec<usize> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let shared = names
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, m)| {
+                    n.char_indices()
+                        .zip(m.chars())
+                        .find(|((_, a), b)| a != b)
+                        .map(|((k, _), _)| k)
+                        .unwrap_or(n.len().min(m.len()))
+                })
+                .max()
+                .unwrap_or(0);
+            // Keep the last few characters of a name that is all shared (`x.pkl` vs `x.pkl__v2`).
+            let shared = if shared >= n.len() {
+                n.char_indices().rev().nth(11).map_or(0, |(k, _)| k)
+            } else {
+                shared
+            };
+            let head = &n[..shared];
+            match head.rfind(['_', '-', '.', '/', ' ']) {
+                Some(b) if head[b..].chars().count() <= 9 => b + 1,
+                _ => head.char_indices().rev().nth(1).map_or(0, |(k, _)| k),
+            }
+        })
+        .collect()
+}
+
 /// `name` in at most `width` characters: whole, or its start and end around `…`.
 pub fn elide_middle(name: &str, width: usize) -> String {
     let n = name.chars().count();
@@ -106,6 +143,20 @@ mod tests {
         let names = v(&["a_step_400.pkl", "a_step_800.pkl", "helpers.pkl"]);
         assert_eq!(common_suffix(&names), ".pkl");
         assert_eq!(common_suffix(&v(&["x.pkl", "y.pkl"])), "");
+    }
+
+    #[test]
+    fn starts_where_names_differ() {
+        let names = v(&[
+            "guilhermecastros__sm__backup 22_repos.pkl",
+            "guilhermecastros__sm__backup 29_repos.pkl",
+            "guilhermecastros__sm__globalsave.pkl",
+            "alone.pkl",
+        ]);
+        let starts = distinct_starts(&names);
+        assert_eq!(&names[0][starts[0]..], "22_repos.pkl");
+        assert_eq!(&names[2][starts[2]..], "globalsave.pkl");
+        assert_eq!(starts[3], 0);
     }
 
     #[test]
