@@ -100,14 +100,15 @@ fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
         .map(|(_, c)| *c)
         .or_else(|| crate::text::suggest::closest(first, COMMANDS.iter().copied()))?;
     Some(format!(
-        "unknown command '{first}': did you mean 'brine {meant}'? (brine --help lists them)"
+        "unknown command '{}': did you mean 'brine {meant}'? (brine --help lists them)",
+        crate::text::escape(first)
     ))
 }
 
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(m) = mistyped_command(&args) {
-        eprintln!("brine: {m}");
+        crate::text::eprint_line(&format!("brine: {m}"));
         return ExitCode::from(2);
     }
     let cli = match Cli::try_parse_from(&args) {
@@ -136,7 +137,7 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(f) if f.is_quiet() => ExitCode::from(f.code),
         Err(f) => {
-            eprintln!("brine: {}", f.message);
+            crate::text::eprint_line(&format!("brine: {}", f.message));
             ExitCode::from(f.code)
         }
     }

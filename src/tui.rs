@@ -83,10 +83,13 @@ fn start_at(path: &std::path::Path) -> Result<(PathBuf, Option<PathBuf>), Failur
 fn not_a_folder(path: &std::path::Path) -> String {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            format!("{}: no such file or directory", path.display())
+            format!("{}: no such file or directory", crate::text::path(path))
         }
-        Err(e) => format!("{}: {e}", path.display()),
-        Ok(_) => format!("{}: not a folder or a checkpoint file", path.display()),
+        Err(e) => format!("{}: {e}", crate::text::path(path)),
+        Ok(_) => format!(
+            "{}: not a folder or a checkpoint file",
+            crate::text::path(path)
+        ),
     }
 }
 

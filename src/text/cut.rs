@@ -17,7 +17,7 @@ pub fn advice(file: &Path, age: Option<Duration>, complete_names: usize) -> Stri
     } else {
         format!(
             "`brine salvage {} -o OUT` writes the {complete_names} complete {} as a loadable file",
-            file.display(),
+            super::path(file),
             plural(complete_names, "name", "names")
         )
     };

@@ -71,7 +71,7 @@ fn distance(a: &str, b: &str) -> usize {
 /// `; did you mean 'sales'?`, or nothing.
 pub fn did_you_mean<'a>(typed: &str, known: impl IntoIterator<Item = &'a str>) -> String {
     closest(typed, known)
-        .map(|k| format!("; did you mean '{k}'?"))
+        .map(|k| format!("; did you mean '{}'?", super::escape(k)))
         .unwrap_or_default()
 }
 
