@@ -306,3 +306,14 @@ fn env_never_warns_about_the_standard_library() {
     assert!(!stdout.contains("also needs"), "{stdout}");
     assert!(!stdout.contains("`math`"), "{stdout}");
 }
+
+#[test]
+fn one_name_is_not_1_names() {
+    // A plain pickle made by real dill: its root is the one name.
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sessions/plain_list--dill041-py311--p4.pkl");
+    let out = text(&brine(&["inspect", s(&f)]).stdout);
+    let head = out.lines().next().unwrap();
+    assert!(head.contains("  1 name  "), "{head}");
+    assert!(!out.contains("1 names"), "{out}");
+}
