@@ -192,7 +192,8 @@ fn hiding_rows_leaves_no_blank_view() {
     screen(&mut app, 100, 16);
     apply(&mut app, &[Action::HideDunders]);
     screen(&mut app, 100, 16);
-    let height = app.areas.tree.height as usize - 2;
+    // Borders and the header row.
+    let height = app.areas.tree.height as usize - 3;
     let rows = app.tree.rows.len();
     assert!(
         app.tree.offset + height <= rows.max(height),
@@ -269,6 +270,8 @@ fn the_focused_pane_is_marked_and_undo_keeps_focus() {
         time: 1_800_000_000 + 3000,
         bytes: 5700,
         reason: "tui re-dump".into(),
+        sha256: None,
+        restores: None,
     };
     let cmds = app.on_event(Event::BackupFound {
         path: dir.join("checkpoint_analysis.pkl"),
