@@ -210,6 +210,10 @@ pub enum Pending {
     Undo {
         path: PathBuf,
     },
+    Salvage {
+        source: PathBuf,
+        to: PathBuf,
+    },
 }
 
 /// A yes/no question with what will happen spelled out.
@@ -293,8 +297,8 @@ pub fn extract_lines(
         Line::new(
             Tone::Plain,
             format!(
-                "keep  {} names (≥ {})",
-                names.len(),
+                "keep  {} (≥ {})",
+                crate::text::words::count(names.len(), "name", "names"),
                 crate::text::human_size(bytes)
             ),
         ),
