@@ -2,8 +2,11 @@
 //! keeps a crafted name from acting on the terminal. The CLI and the TUI both
 //! use this module; neither face imports the other.
 
+pub mod cut;
 mod escape;
 mod screen;
+pub mod suggest;
+pub mod words;
 
 use std::io::Write;
 use std::path::Path;

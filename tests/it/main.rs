@@ -9,6 +9,7 @@ mod env;
 mod escapes;
 mod export;
 mod fixtures;
+mod newcomer;
 mod py;
 mod robustness;
 mod scan;
