@@ -252,9 +252,7 @@ fn cut_warning(err: &pickle::Error, key: Option<&str>, readable: usize) -> Strin
     };
     let mut s = match &err.kind {
         pickle::ErrorKind::NoStop | pickle::ErrorKind::Truncated { .. } => {
-            format!(
-                "{what} at byte {at} (no STOP): the file may still be being written, or the dump failed"
-            )
+            format!("{what} at byte {at} (no STOP)")
         }
         k => format!("{what} at byte {at}: {k}"),
     };

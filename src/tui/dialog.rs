@@ -179,6 +179,10 @@ pub enum Pending {
     Undo {
         path: PathBuf,
     },
+    Salvage {
+        source: PathBuf,
+        to: PathBuf,
+    },
 }
 
 /// A yes/no question with what will happen spelled out.

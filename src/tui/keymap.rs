@@ -102,7 +102,11 @@ impl Keymap {
             return Some(Action::Quit);
         }
         match mode {
-            Mode::Normal => self.bound(k),
+            Mode::Normal => self.bound(k).or(match k.code {
+                KeyCode::Esc => Some(Action::Cancel),
+                KeyCode::Char(c) if !ctrl => Some(Action::Unbound(c)),
+                _ => None,
+            }),
             Mode::Text => match k.code {
                 KeyCode::Esc => Some(Action::Cancel),
                 KeyCode::Enter => Some(Action::Confirm),

@@ -1,6 +1,7 @@
 //! The TUI's main screens, drawn on a TestBackend from the sample checkpoints,
 //! with every command run to completion in between.
 
+mod newcomer;
 mod pty;
 
 use std::fs;
@@ -188,7 +189,7 @@ fn filter_preview_lists_what_goes_and_the_bytes_saved() {
     }
     let t = screen(&mut app, 100, 30);
     let s = text(&t);
-    assert!(s.contains("names go"), "{s}");
+    assert!(s.contains("18 names go"), "{s}");
     insta::assert_snapshot!("filter_preview", t.backend());
     apply(&mut app, &[Action::Toggle, Action::Confirm]);
     let t = screen(&mut app, 100, 30);

@@ -118,11 +118,22 @@ fn help(app: &App) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::styled(
+        "marks in the checkpoints pane",
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    ));
+    for (mark, what) in super::files::LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(fit(&format!("  {mark}"), 20), Style::default().fg(t.accent)),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
         "mouse: click selects (again: expand), wheel scrolls · in dialogs: tab option, enter yes, esc back",
         Style::default().fg(t.dim),
     ));
     out.push(Line::styled(
-        "patterns: word = substring, *?[ = glob, re:… = regex, @ipython = preset",
+        "patterns (space-separated): word = substring, *?[ = glob, re:… = regex, @ipython = preset",
         Style::default().fg(t.dim),
     ));
     out
@@ -165,9 +176,11 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
     }
     out.push(Line::styled(
         format!(
-            "{} names go, {} stay, saves {}",
-            f.going.len(),
+            "{} {}, {} {}, saves {}",
+            crate::text::words::count(f.going.len(), "name", "names"),
+            crate::text::words::plural(f.going.len(), "goes", "go"),
             f.staying,
+            crate::text::words::plural(f.staying, "stays", "stay"),
             human_size(f.saved())
         ),
         Style::default().fg(if f.going.is_empty() { t.dim } else { t.warn }),
