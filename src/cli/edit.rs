@@ -177,6 +177,17 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         .map(|e| e.name.clone())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
+    // A look-alike (Cyrillic а in dаta, a zero-width joiner) escapes a Latin pattern: say so.
+    for e in &o.session.entries {
+        let plain = crate::text::skeleton(&e.name);
+        if plain != e.name && !names.contains(&e.name) && patterns.iter().any(|p| p.matches(&plain))
+        {
+            crate::text::eprint_line(&format!(
+                "brine: warning: '{}' looks like '{plain}' but holds look-alike or invisible characters: no pattern matched it",
+                crate::text::name(&e.name)
+            ));
+        }
+    }
     if names.is_empty() {
         let shown: Vec<String> = a
             .exclude

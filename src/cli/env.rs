@@ -370,6 +370,13 @@ fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> 
             ]
         })
         .collect();
+    if d.partial {
+        writeln!(
+            out,
+            "compared in part: a payload too long to hash whole, or a value nested deeper than {} levels; what lies past that was not compared",
+            crate::diff::canon::MAX_DEPTH
+        )?;
+    }
     if rows.is_empty() {
         writeln!(out, "no names added, removed or changed")?;
         return Ok(());

@@ -64,7 +64,15 @@ pub fn warn(file: &Path, s: &Session) {
 pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> {
     let s = open(file)?;
     if as_json {
-        crate::text::json(&inspect_json(file, &s)).map_err(Failure::from)?;
+        // The entries stream one at a time: the output is the size of the file's names, not a tree of them.
+        let head = inspect_json(file, &s, false);
+        let d = s.describer();
+        crate::text::json_streaming(
+            &head,
+            "entries",
+            s.entries.iter().map(|e| entry_json(&d, e)),
+        )
+        .map_err(Failure::from)?;
     } else {
         print_inspect(file, &s, width).map_err(Failure::from)?;
     }
@@ -109,8 +117,14 @@ fn facts_json(f: &Facts, v: &mut Value) {
     }
 }
 
-pub fn inspect_json(file: &Path, s: &Session) -> Value {
+/// The inspect JSON; with `entries` false the `entries` array is left empty (it is streamed).
+pub fn inspect_json(file: &Path, s: &Session, entries: bool) -> Value {
     let d = s.describer();
+    let list: Vec<Value> = if entries {
+        s.entries.iter().map(|e| entry_json(&d, e)).collect()
+    } else {
+        Vec::new()
+    };
     json!({
         "path": file.display().to_string(),
         "format": s.format.as_str(),
@@ -118,7 +132,7 @@ pub fn inspect_json(file: &Path, s: &Session) -> Value {
         "module": s.module,
         "complete": s.complete(),
         "size": s.program.source.len(),
-        "entries": s.entries.iter().map(|e| entry_json(&d, e)).collect::<Vec<_>>(),
+        "entries": list,
         "imports": s.inferred.imports,
         "python": s.inferred.python(),
         "dill": s.inferred.dill(),

@@ -1,5 +1,6 @@
 //! Scenario tests: brine against real dill's own account of each fixture.
 
+mod alloc;
 mod companion;
 mod compat;
 mod deps;
