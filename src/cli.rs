@@ -18,7 +18,8 @@ use clap::{Parser, Subcommand};
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Directory to open in the terminal UI (default: the configured one, else .)
+    /// Folder to open in the terminal UI, or a checkpoint to open selected in
+    /// its folder (default: the configured one, else ./checkpoints/ or .)
     dir: Option<PathBuf>,
 }
 
@@ -57,7 +58,7 @@ enum Command {
     Backups(edit::BackupsArgs),
     /// Put back the last backup of a file brine replaced
     Undo(edit::UndoArgs),
-    /// Names added, removed and changed between two checkpoints
+    /// Names added, removed and changed between two checkpoints; exits 1 when they differ, as diff(1) does
     Diff(env::DiffArgs),
     /// The environment a checkpoint was written in, against another or the local Python
     Env(env::EnvArgs),
@@ -69,8 +70,54 @@ enum Command {
 
 pub use crate::failure::Failure;
 
+/// The subcommands, for "did you mean" (clap's own list is behind the derive).
+const COMMANDS: &[&str] = &[
+    "inspect", "tree", "filter", "extract", "salvage", "backups", "undo", "diff", "env", "scan",
+    "restore", "help",
+];
+
+/// Words other tools use for what a brine command does.
+const ALIASES: &[(&str, &str)] = &[
+    ("ls", "inspect"),
+    ("list", "inspect"),
+    ("show", "inspect"),
+    ("cat", "inspect"),
+    ("info", "inspect"),
+    ("view", "inspect"),
+    ("rm", "filter"),
+    ("drop", "filter"),
+    ("exclude", "filter"),
+    ("keep", "extract"),
+    ("load", "restore"),
+    ("check", "scan"),
+    ("compare", "diff"),
+];
+
+/// `brine inspekt FILE`: the first word is neither a command nor a path, but
+/// close to a command. Clap would take it for the directory to open.
+fn mistyped_command(args: &[std::ffi::OsString]) -> Option<String> {
+    let first = args.get(1)?.to_str()?;
+    if first.starts_with('-') || COMMANDS.contains(&first) || std::path::Path::new(first).exists() {
+        return None;
+    }
+    let meant = ALIASES
+        .iter()
+        .find(|(a, _)| *a == first)
+        .map(|(_, c)| *c)
+        .or_else(|| crate::text::suggest::closest(first, COMMANDS.iter().copied()))?;
+    Some(format!(
+        "unknown command '{}': did you mean 'brine {meant}'? (brine --help lists them)",
+        crate::text::escape(first)
+    ))
+}
+
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(m) = mistyped_command(&args) {
+        crate::text::eprint_line(&format!("brine: {m}"));
+        return ExitCode::from(2);
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -100,6 +147,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(f) if f.is_quiet() => ExitCode::from(f.code),
         Err(f) => {
             crate::text::eprint_line(&format!("brine: {}", f.message));
             ExitCode::from(f.code)

@@ -151,6 +151,17 @@ impl Session {
         slice(self, &HashSet::new(), true)
     }
 
+    /// The plan for keeping only `names` (extract), without making the output.
+    pub fn plan_only(&self, names: &[&str]) -> Plan {
+        let drop: HashSet<&str> = self
+            .entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| !names.contains(n) && !is_frame_name(n))
+            .collect();
+        plan(self, &drop, &reachable(self, &drop).1)
+    }
+
     /// The plan for dropping `names`, without making the output.
     pub fn plan_without(&self, names: &[&str]) -> Plan {
         let drop: HashSet<&str> = names

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod probe;
+pub mod stdlib;
 pub mod table;
 
 use std::path::{Path, PathBuf};

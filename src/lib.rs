@@ -9,6 +9,7 @@ pub mod pickle;
 pub mod restore;
 pub mod scan;
 pub mod session;
+pub mod sniff;
 pub mod store;
 pub mod text;
 pub mod tui;

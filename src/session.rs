@@ -122,6 +122,12 @@ impl Session {
             Some((a.parse().ok()?, b.parse().ok()?))
         });
         d.numpy2 = self.inferred.numpy.map(|n| n == "2.x");
+        d.pythons = self
+            .inferred
+            .pythons
+            .iter()
+            .filter_map(|v| v.strip_prefix("3.")?.parse().ok())
+            .collect();
         d
     }
 
@@ -176,8 +182,9 @@ impl Session {
                 imported_from: None,
             })
             .collect();
+        let ctx = d.knowledge_ctx();
         for (r, &bytes) in imported.iter().zip(&sizes[raw.len()..]) {
-            entries.push(imported_entry(r, bytes));
+            entries.push(imported_entry(r, bytes, &ctx));
         }
         let mut warnings = Vec::new();
         if let Some(err) = &self.program.error {
@@ -217,16 +224,17 @@ impl Session {
     }
 }
 
-fn imported_entry(r: &ImportRef, bytes: u64) -> Entry {
+fn imported_entry(r: &ImportRef, bytes: u64, ctx: &knowledge::Ctx) -> Entry {
     let q = names::QualName::new(r.module.clone(), r.attr.clone().unwrap_or_default());
     let (ty, from) = match &r.attr {
         None => ("builtins.module".to_string(), r.module.clone()),
         Some(_) => {
-            let ty = match knowledge::lookup(&q) {
+            let ty = match knowledge::lookup_in(&q, ctx) {
                 Some(knowledge::Known::Class { meta }) => meta.to_string(),
                 Some(knowledge::Known::Func { ty, .. }) => ty.to_string(),
                 Some(knowledge::Known::Object { ty }) => ty.to_string(),
                 Some(knowledge::Known::Dill(_)) => "builtins.function".to_string(),
+                Some(knowledge::Known::Either { text, .. }) => format!("? {text}"),
                 None => format!("? {q} (imported)"),
             };
             (ty, q.to_string())
@@ -252,9 +260,7 @@ fn cut_warning(err: &pickle::Error, key: Option<&str>, readable: usize) -> Strin
     };
     let mut s = match &err.kind {
         pickle::ErrorKind::NoStop | pickle::ErrorKind::Truncated { .. } => {
-            format!(
-                "{what} at byte {at} (no STOP): the file may still be being written, or the dump failed"
-            )
+            format!("{what} at byte {at} (no STOP)")
         }
         k => format!("{what} at byte {at}: {k}"),
     };

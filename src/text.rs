@@ -2,8 +2,11 @@
 //! keeps a crafted name from acting on the terminal. The CLI and the TUI both
 //! use this module; neither face imports the other.
 
+pub mod cut;
 mod escape;
 mod screen;
+pub mod suggest;
+pub mod words;
 
 use std::io::Write;
 use std::path::Path;
@@ -96,6 +99,56 @@ pub fn table(
     Ok(())
 }
 
+/// Prints `value` as pretty JSON with the array under the top-level `key`
+/// streamed from `items`, one at a time: the same text as [`json`] of the whole
+/// value, without holding every item's tree at once (100k names took 200 MB).
+pub fn json_streaming(
+    value: &serde_json::Value,
+    key: &str,
+    items: impl Iterator<Item = serde_json::Value>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    json_streaming_to(&mut out, value, key, items)?;
+    out.flush()
+}
+
+fn json_streaming_to(
+    out: &mut impl Write,
+    value: &serde_json::Value,
+    key: &str,
+    items: impl Iterator<Item = serde_json::Value>,
+) -> std::io::Result<()> {
+    let mut v = value.clone();
+    v[key] = serde_json::Value::Array(Vec::new());
+    let text = serde_json::to_string_pretty(&v)?;
+    let placeholder = format!("\n  {}: []", serde_json::to_string(key)?);
+    let Some(at) = text.find(&placeholder) else {
+        return Err(std::io::Error::other("streamed key not in the value"));
+    };
+    let (head, tail) = text.split_at(at + placeholder.len() - 2);
+    out.write_all(head.as_bytes())?;
+    let mut first = true;
+    for item in items {
+        out.write_all(if first { b"[\n" } else { b",\n" })?;
+        first = false;
+        let one = serde_json::to_string_pretty(&item)?;
+        for (i, line) in one.lines().enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(b"    ")?;
+            out.write_all(line.as_bytes())?;
+        }
+    }
+    if first {
+        out.write_all(b"[]")?;
+    } else {
+        out.write_all(b"\n  ]")?;
+    }
+    out.write_all(&tail.as_bytes()[2..])?;
+    writeln!(out)
+}
+
 /// Prints JSON followed by a newline.
 pub fn json(value: &serde_json::Value) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
@@ -112,4 +165,24 @@ macro_rules! say {
         use std::io::Write as _;
         let _ = writeln!($crate::text::stdout(), $($t)*);
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_11_streamed_json_is_the_same_text_as_the_whole_tree() {
+        let items: Vec<serde_json::Value> = (0..3)
+            .map(|i| serde_json::json!({"name": format!("n{i}\n\"x\""), "bytes": i, "list": [1, {"a": null}]}))
+            .collect();
+        for items in [items.clone(), Vec::new()] {
+            let whole = serde_json::json!({"a": 1, "entries": items.clone(), "z": ["q"]});
+            let mut want = serde_json::to_string_pretty(&whole).unwrap();
+            want.push('\n');
+            let mut got = Vec::new();
+            json_streaming_to(&mut got, &whole, "entries", items.into_iter()).unwrap();
+            assert_eq!(String::from_utf8(got).unwrap(), want);
+        }
+    }
 }

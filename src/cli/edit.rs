@@ -17,8 +17,9 @@ use crate::text::{COLUMN_MAX, clip, escape, human_size, name};
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
     pub file: PathBuf,
-    /// Names to drop: a plain word matches as a substring, *?[ make a glob, re: a regex
-    #[arg(long, short = 'e', num_args = 1..)]
+    /// A name pattern to drop (repeat -e for more): a plain word matches as a
+    /// substring, *?[ make a glob, re: a regex
+    #[arg(long, short = 'e', value_name = "PATTERN")]
     pub exclude: Vec<String>,
     /// A named set of patterns: `ipython` drops In, Out, _, __, ___, _i, _ii, _iii, _i<N>, _<N>, _oh, _dh, _ih, exit, quit, get_ipython
     #[arg(long)]
@@ -176,6 +177,31 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         .map(|e| e.name.clone())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
+    // A look-alike (Cyrillic а in dаta, a zero-width joiner) escapes a Latin pattern: say so.
+    for e in &o.session.entries {
+        let plain = crate::text::skeleton(&e.name);
+        if plain != e.name && !names.contains(&e.name) && patterns.iter().any(|p| p.matches(&plain))
+        {
+            crate::text::eprint_line(&format!(
+                "brine: warning: '{}' looks like '{plain}' but holds look-alike or invisible characters: no pattern matched it",
+                crate::text::name(&e.name)
+            ));
+        }
+    }
+    if names.is_empty() {
+        let shown: Vec<String> = a
+            .exclude
+            .iter()
+            .map(|p| format!("'{p}'"))
+            .chain(a.preset.iter().map(|p| format!("preset {p}")))
+            .collect();
+        return Err(Failure::error(format!(
+            "{}: no name matches {} (of {} names); nothing written",
+            a.file.shown(),
+            shown.join(", "),
+            o.session.entries.len()
+        )));
+    }
     let rescued: Vec<String>;
     let names: Vec<String> = if a.with_deps {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -200,12 +226,6 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         report(
             before, &a.file, None, &o.session, &plan, None, a.json, a.dry_run,
         )?;
-        if names.is_empty() && !a.json {
-            crate::text::eprint_line(&format!(
-                "brine: {}: no names match; nothing written",
-                a.file.shown()
-            ));
-        }
         return Ok(0);
     }
     let mut edited = apply::prepare(&o, Change::Without(&names)).map_err(fail_apply)?;
@@ -249,8 +269,15 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             .map(|n| format!("'{n}'"))
             .collect::<Vec<_>>()
             .join(", ");
+        let hint = match missing.as_slice() {
+            [one] => crate::text::suggest::did_you_mean(
+                one,
+                o.session.entries.iter().map(|e| e.name.as_str()),
+            ),
+            _ => String::new(),
+        };
         return Err(Failure::error(format!(
-            "{}: no name {list} in this checkpoint",
+            "{}: no name {list} in this checkpoint{hint}",
             a.file.shown()
         )));
     }
@@ -294,7 +321,7 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
             "cut_at": at,
             "bytes": written.bytes,
         });
-        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(Failure::from)?;
     } else {
         crate::say!(
             "wrote {} ({}): {} complete names",
@@ -347,13 +374,13 @@ fn report(
             "kept_for_deps": plan.kept_for_deps,
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
-        return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
+        return crate::text::json(&v).map_err(Failure::from);
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
     crate::say!(
-        "{verb} {} of {} names, about {}:",
+        "{verb} {} of {}, about {}:",
         plan.dropped.len(),
-        s.entries.len(),
+        crate::text::words::count(s.entries.len(), "name", "names"),
         human_size(plan.bytes_saved)
     );
     for n in &plan.dropped {
@@ -412,7 +439,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
             .rev()
             .map(|b| json!({"n": numbers.get(&b.backup), "original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "sha256": b.sha256, "restores": b.restores, "exists": b.backup.exists()}))
             .collect();
-        crate::text::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&Value::Array(v)).map_err(Failure::from)?;
         return Ok(0);
     }
     if list.is_empty() {
@@ -444,7 +471,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         &rows,
         &[0, 2],
     )
-    .map_err(|e| Failure::error(e.to_string()))?;
+    .map_err(Failure::from)?;
     if a.file.is_some() && n > 0 {
         crate::say!(
             "`brine undo FILE` steps back one; `brine undo FILE --to N` puts back backup N"

@@ -55,7 +55,7 @@ pub struct RestoreArgs {
 }
 
 fn io_failure(e: std::io::Error) -> Failure {
-    Failure::error(e.to_string())
+    Failure::from(e)
 }
 
 /// `--python CMD` split into words, or `python3`.
@@ -286,18 +286,30 @@ fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
 }
 
 pub fn diff(a: DiffArgs) -> Result<u8, Failure> {
-    let sa = open(&a.a)?;
-    let sb = open(&a.b)?;
+    // diff(1): 2 is trouble, 1 is "they differ".
+    let trouble = |mut f: Failure| {
+        f.code = 2;
+        f
+    };
+    let sa = open(&a.a).map_err(trouble)?;
+    let sb = open(&a.b).map_err(trouble)?;
     let d = crate::diff::diff(&sa, &sb);
     if a.json {
         let mut v = d.to_json();
         v["a"] = json!(a.a.display().to_string());
         v["b"] = json!(a.b.display().to_string());
         crate::text::json(&v).map_err(io_failure)?;
-        return Ok(0);
+        return Ok(differ(&d));
     }
     print_diff(&a.a, &a.b, &d).map_err(io_failure)?;
-    Ok(0)
+    Ok(differ(&d))
+}
+
+/// Exit status as diff(1) has it: 0 the same, 1 different.
+fn differ(d: &crate::diff::Diff) -> u8 {
+    use crate::diff::Change;
+    let changed = d.entries.iter().any(|e| e.change != Change::Unchanged);
+    u8::from(changed)
 }
 
 fn signed_size(delta: i64) -> String {
@@ -358,6 +370,13 @@ fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> 
             ]
         })
         .collect();
+    if d.partial {
+        writeln!(
+            out,
+            "compared in part: a payload too long to hash whole, or a value nested deeper than {} levels; what lies past that was not compared",
+            crate::diff::canon::MAX_DEPTH
+        )?;
+    }
     if rows.is_empty() {
         writeln!(out, "no names added, removed or changed")?;
         return Ok(());

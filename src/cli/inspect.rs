@@ -9,7 +9,7 @@ use super::Failure;
 use crate::session::view::Facts;
 use crate::session::{Child, Describer, Entry, Session, pyrepr};
 use crate::text::Shown;
-use crate::text::{human_size, table};
+use crate::text::{cut, human_size, suggest, table};
 
 /// Opens a checkpoint for reading, or says in one line why not.
 pub fn open(file: &Path) -> Result<Session, Failure> {
@@ -18,10 +18,14 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
     if s.entries.is_empty()
         && let Some(err) = &s.program.error
     {
-        let what = if err.is_truncation() {
+        let head = s.program.source.bytes(0, 64).unwrap_or_default();
+        let what = if let Some(kind) = crate::sniff::identify(&head) {
+            format!("not a pickle: this is {kind}")
+        } else if err.is_truncation() {
             format!(
-                "truncated at byte {} (no STOP) before any complete name: still being written?",
-                err.offset
+                "truncated at byte {} (no STOP) before any complete name; {}",
+                err.offset,
+                cut::advice(file, cut::age_of(file), 0)
             )
         } else {
             format!("not a readable pickle: {err}")
@@ -33,30 +37,54 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
 
 fn io_message(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
         std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::IsADirectory => {
+            "is a directory (brine DIR opens it in the terminal UI)".into()
+        }
         _ => e.to_string(),
+    }
+}
+
+/// Prints the session's warnings, and for a cut file what to do next.
+pub fn warn(file: &Path, s: &Session) {
+    for w in &s.warnings {
+        crate::text::eprint_line(&format!("brine: {}: warning: {w}", file.shown()));
+    }
+    // One line when the scan cannot prove the file safe to load.
+    if let Some(w) = crate::scan::scan(s).warning() {
+        crate::text::eprint_line(&format!(
+            "brine: {}: warning: {}",
+            file.shown(),
+            pyrepr::clip(&w, 240)
+        ));
+    }
+    if s.program.error.as_ref().is_some_and(|e| e.is_truncation()) {
+        let complete = s.entries.len();
+        crate::text::eprint_line(&format!(
+            "brine: {}: {}",
+            file.shown(),
+            cut::advice(file, cut::age_of(file), complete)
+        ));
     }
 }
 
 pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> {
     let s = open(file)?;
     if as_json {
-        crate::text::json(&inspect_json(file, &s)).map_err(|e| Failure::error(e.to_string()))?;
+        // The entries stream one at a time: the output is the size of the file's names, not a tree of them.
+        let head = inspect_json(file, &s, false);
+        let d = s.describer();
+        crate::text::json_streaming(
+            &head,
+            "entries",
+            s.entries.iter().map(|e| entry_json(&d, e)),
+        )
+        .map_err(Failure::from)?;
     } else {
-        print_inspect(file, &s, width).map_err(|e| Failure::error(e.to_string()))?;
+        print_inspect(file, &s, width).map_err(Failure::from)?;
     }
-    for w in &s.warnings {
-        crate::text::eprint_line(&format!("brine: {}: warning: {w}", file.shown()));
-    }
-    // One line when the scan cannot prove the file safe to load.
-    if let Some(w) = crate::scan::scan(&s).warning() {
-        eprintln!(
-            "brine: {}: warning: {}",
-            file.display(),
-            crate::text::escape(&pyrepr::clip(&w, 240))
-        );
-    }
+    warn(file, &s);
     Ok(0)
 }
 
@@ -97,8 +125,14 @@ fn facts_json(f: &Facts, v: &mut Value) {
     }
 }
 
-pub fn inspect_json(file: &Path, s: &Session) -> Value {
+/// The inspect JSON; with `entries` false the `entries` array is left empty (it is streamed).
+pub fn inspect_json(file: &Path, s: &Session, entries: bool) -> Value {
     let d = s.describer();
+    let list: Vec<Value> = if entries {
+        s.entries.iter().map(|e| entry_json(&d, e)).collect()
+    } else {
+        Vec::new()
+    };
     json!({
         "path": file.display().to_string(),
         "format": s.format.as_str(),
@@ -106,7 +140,7 @@ pub fn inspect_json(file: &Path, s: &Session) -> Value {
         "module": s.module,
         "complete": s.complete(),
         "size": s.program.source.len(),
-        "entries": s.entries.iter().map(|e| entry_json(&d, e)).collect::<Vec<_>>(),
+        "entries": list,
         "imports": s.inferred.imports,
         "python": s.inferred.python(),
         "dill": s.inferred.dill(),
@@ -127,7 +161,7 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
     if let Some(d) = s.inferred.dill() {
         head.push(format!("dill {d}"));
     }
-    head.push(format!("{} names", s.entries.len()));
+    head.push(crate::text::words::count(s.entries.len(), "name", "names"));
     head.push(human_size(s.program.source.len()));
     if !s.complete() {
         head.push("INCOMPLETE".into());
@@ -169,9 +203,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool, stats: bool) -> Result<u8, F
     let s = open(file)?;
     let d = s.describer();
     let (entry, rest) = split_entry(&s, path).ok_or_else(|| {
+        let first = path.split('.').next().unwrap_or(path);
         Failure::error(format!(
-            "{}: no name '{path}' in this checkpoint",
-            file.shown()
+            "{}: no name '{path}' in this checkpoint{}",
+            file.shown(),
+            suggest::did_you_mean(first, s.entries.iter().map(|e| e.name.as_str()))
         ))
     })?;
     let Some(mut node) = entry.value else {
@@ -187,9 +223,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool, stats: bool) -> Result<u8, F
     while !rest.is_empty() {
         let kids = d.children(node);
         let Some((child, left)) = match_child(&kids, &rest) else {
+            let first = rest.split('.').next().unwrap_or(&rest);
             return Err(Failure::error(format!(
-                "{}: '{walked}' has no child '{rest}'",
-                file.shown()
+                "{}: '{walked}' has no child '{rest}'{}",
+                file.shown(),
+                suggest::did_you_mean(first, kids.iter().map(|c| c.name.as_str()))
             )));
         };
         let Some(n) = child.node else {
@@ -237,11 +275,11 @@ pub fn tree(file: &Path, path: &str, as_json: bool, stats: bool) -> Result<u8, F
                 "max": st.int_max.map_or_else(|| json!(st.max), |i| json!(i as f64)),
                 "mean": if st.mean.is_finite() { json!(st.mean) } else { json!(pyrepr::float(st.mean)) }});
         }
-        crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
+        crate::text::json(&v).map_err(Failure::from)?;
         return Ok(0);
     }
     let mut out = crate::text::stdout();
-    let w = |e: std::io::Error| Failure::error(e.to_string());
+    let w = Failure::from;
     writeln!(
         out,
         "{}  {}  {}",

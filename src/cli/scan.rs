@@ -64,7 +64,7 @@ pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
         }
         _ => print_text(&outcomes),
     };
-    printed.map_err(|e| Failure::error(e.to_string()))?;
+    printed.map_err(Failure::from)?;
     for (path, o) in &outcomes {
         if let Outcome::Unreadable(why) = o {
             crate::text::eprint_line(&format!("brine: {}: {why}", path.shown()));

@@ -84,6 +84,9 @@ impl<'s> Canon<'s> {
                             top.got.push((tag, h));
                         } else if let Some(&at) = on_stack.get(&c) {
                             top.got.push((tag, BACK ^ (depth - at) as u64));
+                        } else if depth >= MAX_DEPTH {
+                            top.got.push((tag, DEEP));
+                            self.partial = true;
                         } else {
                             on_stack.insert(c, depth);
                             stack.push(self.frame(c));
@@ -255,6 +258,11 @@ impl<'s> Canon<'s> {
 }
 
 const OPAQUE: u64 = 0x6d6f_6475_6c65_0001;
+/// What stands for a value nested deeper than [`MAX_DEPTH`].
+const DEEP: u64 = 0x6465_6570_0000_0001;
+/// How deep a hash walks: a hostile 10,000,000-deep tuple chain must not cost
+/// a frame per level (it took 2.25 GB). Deeper values count as "compared in part".
+pub const MAX_DEPTH: usize = 10_000;
 const BACK: u64 = 0x6261_636b_0000_0000;
 
 /// numpy 1 and 2 name the same reconstructors under `numpy.core` and `numpy._core`.

@@ -356,10 +356,11 @@ pub fn against_other(env: &Env, other: &Env) -> Vec<Mismatch> {
             Verdict::Warn,
         ));
     }
+    // Every Python has the standard library: only other modules are worth a word.
     let missing: Vec<&String> = db
         .imports
         .iter()
-        .filter(|m| !da.imports.contains(m))
+        .filter(|m| !da.imports.contains(m) && !super::stdlib::is_stdlib(m))
         .collect();
     if !missing.is_empty() {
         let list = missing

@@ -128,6 +128,8 @@ pub struct Describer<'p> {
     pub python_max: Option<(u32, u32)>,
     /// `Some(true)` for numpy ≥ 2 (`numpy._core`), `Some(false)` for numpy 1.x.
     pub numpy2: Option<bool>,
+    /// Python 3 minor versions the file's code allows (empty: any), for the generated table.
+    pub pythons: Vec<u32>,
     classes: RefCell<NodeMap<Option<ClassInfo>>>,
     called: RefCell<NodeMap<Option<QualName>>>,
     defined: RefCell<Option<HashMap<(String, String), ClassInfo>>>,
@@ -141,6 +143,7 @@ impl<'p> Describer<'p> {
             py_minor: None,
             python_max: None,
             numpy2: None,
+            pythons: Vec::new(),
             classes: RefCell::new(NodeMap::default()),
             called: RefCell::new(NodeMap::default()),
             defined: RefCell::new(None),
@@ -177,6 +180,28 @@ impl<'p> Describer<'p> {
         let q = global_name(self.p, f);
         self.called.borrow_mut().insert(f, q.clone());
         q
+    }
+
+    /// What the file reveals about the versions that wrote it, for the generated table.
+    pub fn knowledge_ctx(&self) -> knowledge::Ctx {
+        let mut pythons = self.pythons.clone();
+        // Protocol 5 came with Python 3.8.
+        if self.p.protocol >= 5 {
+            if pythons.is_empty() {
+                pythons = (8..=13).collect();
+            } else {
+                pythons.retain(|&m| m >= 8);
+            }
+        }
+        knowledge::Ctx {
+            pythons,
+            numpy2: self.numpy2,
+        }
+    }
+
+    /// A global looked up with what the file reveals about its versions.
+    pub fn known(&self, q: &QualName) -> Option<Known> {
+        knowledge::lookup_in(q, &self.knowledge_ctx())
     }
 
     fn dill_call(&self, call: NodeId) -> Option<Dill> {
@@ -270,10 +295,15 @@ impl<'p> Describer<'p> {
                         false,
                     ));
                 }
-                match knowledge::lookup(&q) {
+                match self.known(&q) {
                     Some(Known::Class { meta }) => {
                         Some(mk(&q.module, &q.name, Some(self.meta_name(meta)), false))
                     }
+                    // A class whose metaclass depends on a version the file does not reveal.
+                    Some(Known::Either {
+                        text,
+                        classes: true,
+                    }) => Some(mk(&q.module, &q.name, Some(format!("? {text}")), false)),
                     Some(_) => None,
                     // A reference to a class this very file builds by value (dill's fallback for
                     // classes that refer to themselves, such as Enums): its metaclass is known.
@@ -492,10 +522,11 @@ impl<'p> Describer<'p> {
                 None => Ty::unknown(format!("class {q} (by reference)")),
             };
         }
-        match knowledge::lookup(&q) {
+        match self.known(&q) {
             Some(Known::Func { ty, .. }) => Ty::known(ty),
             Some(Known::Object { ty }) => Ty::known(ty),
             Some(Known::Dill(_)) => Ty::known("builtins.function"),
+            Some(Known::Either { text, .. }) => Ty::unknown(text),
             _ => Ty::unknown(format!("{q} (by reference)")),
         }
     }

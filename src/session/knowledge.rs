@@ -1,6 +1,11 @@
 //! The one table of knowledge that turns a factory into a type: what calling a
-//! global returns, and what a global is when it is only referenced. Extend it
-//! here; nothing else in brine hard-codes a library's reconstructor.
+//! global returns (the reconstructors, written here by hand), and what a global
+//! is when it is only referenced (the generated `table`, asked of the real
+//! libraries). Nothing else in brine hard-codes a library's names.
+
+mod table;
+
+pub use table::Ctx;
 
 use super::names::QualName;
 
@@ -15,6 +20,9 @@ pub enum Known {
     Dill(Dill),
     /// A plain object that is neither class nor function (a constant, a singleton).
     Object { ty: &'static str },
+    /// Depends on a version the file does not reveal: the alternatives, each with the
+    /// versions that give it; `classes` when every alternative is a class.
+    Either { text: &'static str, classes: bool },
 }
 
 /// What a known function returns.
@@ -74,14 +82,34 @@ fn class() -> Known {
     }
 }
 
-/// Looks a global up.
+/// Looks a global up, knowing nothing about the versions that wrote the file.
 pub fn lookup(q: &QualName) -> Option<Known> {
+    lookup_in(q, &Ctx::default())
+}
+
+/// Looks a global up: dill's reconstructors, the hand-written factories that say what
+/// they return, then the generated table (resolved with what the file reveals).
+pub fn lookup_in(q: &QualName, ctx: &Ctx) -> Option<Known> {
     let (m, n) = (q.module.as_str(), q.name.as_str());
     if m == "dill._dill" || m == "dill._shims" {
+        // dill's reconstructors are private names; a public one is whatever dill imported
+        // (`dill._dill.logging` is the logging module): not known from here.
+        if !n.starts_with('_') {
+            return None;
+        }
         return Some(Known::Dill(dill(n)));
     }
-    if let Some(k) = exact(m, n) {
+    let hand = exact(m, n);
+    if let Some(k @ Known::Func { returns, .. }) = hand
+        && returns != Returns::Unknown
+    {
         return Some(k);
+    }
+    if let Some(k) = table::lookup(m, n, ctx) {
+        return Some(k);
+    }
+    if hand.is_some() {
+        return hand;
     }
     if m == "builtins" {
         return builtin(n);
@@ -98,12 +126,6 @@ pub fn lookup(q: &QualName) -> Option<Known> {
                 meta: "numpy._DTypeMeta",
             });
         }
-    }
-    if C_MODULES.contains(&m)
-        && n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && !n.contains('.')
-    {
-        return Some(func(B));
     }
     None
 }
@@ -432,40 +454,6 @@ fn exact(m: &str, n: &str) -> Option<Known> {
     };
     Some(k)
 }
-
-/// Modules implemented in C whose lowercase names are builtin functions.
-const C_MODULES: &[&str] = &[
-    "math",
-    "cmath",
-    "time",
-    "_codecs",
-    "_operator",
-    "posix",
-    "nt",
-    "_thread",
-    "zlib",
-    "binascii",
-    "_struct",
-    "gc",
-    "sys",
-    "marshal",
-    "_pickle",
-    "_json",
-    "_random",
-    "_socket",
-    "select",
-    "_heapq",
-    "_bisect",
-    "_functools",
-    "_collections",
-    "_io",
-    "unicodedata",
-    "_sre",
-    "_string",
-    "_warnings",
-    "_weakref",
-    "itertools",
-];
 
 /// numpy ufuncs that are pickled by name as `numpy.<name>`.
 const NUMPY_UFUNCS: &[&str] = &[

@@ -199,8 +199,12 @@ fn dict_entries(
                 let next_started = next_started && !maybe_own_items && !maybe_operands;
                 // A last value that can no longer change (a str, a number, a tuple) is complete
                 // even when nothing follows: writers flush whole frames, so cuts land there.
-                let last_closed =
-                    i + 2 == seg.len() && seg.len() + 1 == rest.len() && is_closed(p, v);
+                // Only where the cut provably fell on such a flush (the end of a frame): cut
+                // anywhere else, a number may be the first item of a tuple still being built.
+                let last_closed = i + 2 == seg.len()
+                    && seg.len() + 1 == rest.len()
+                    && is_closed(p, v)
+                    && cut_at_frame_end(p);
                 if p.node(k).kind != NodeKind::Str || !(next_started || last_closed) {
                     break;
                 }
@@ -290,6 +294,9 @@ fn is_next_key(p: &Program, after: &[NodeId], n: NodeId) -> bool {
 
 /// Containers that a single `k v SETITEM` or `v APPEND` (no MARK) may still be filling.
 fn takes_items(d: &Describer, v: NodeId) -> bool {
+    if last_batch_was_short(d.p, v) {
+        return false;
+    }
     match d.p.node(v).kind {
         NodeKind::Dict | NodeKind::List | NodeKind::Set => true,
         NodeKind::Reduce | NodeKind::NewObj | NodeKind::NewObjEx => {
@@ -298,6 +305,83 @@ fn takes_items(d: &Describer, v: NodeId) -> bool {
         }
         _ => false,
     }
+}
+
+/// True when the input ends exactly where a protocol 4+ frame ends: the writer flushed
+/// whole frames and the cut fell between two of them. Follows the chain of FRAME headers
+/// from the start; anything else (no frames, an unframed large object) proves nothing.
+fn cut_at_frame_end(p: &Program) -> bool {
+    const FRAME: u8 = 0x95;
+    if p.protocol < 4 {
+        return false;
+    }
+    let end = p.source.len();
+    let mut at: u64 = 2;
+    // A file of frames of at least 64 KiB each; a bound on the walk all the same.
+    for _ in 0..1_000_000 {
+        if at == end {
+            return true;
+        }
+        let mut head = [0u8; 9];
+        let got = p.source.read_at(at, &mut head).unwrap_or(0);
+        // A frame, or a large bytes/str object the writer put between frames
+        // (`_Framer.write_large_bytes`): its opcode and length, then the payload.
+        let (header, len) = match head[0] {
+            FRAME | 0x8d | 0x8e | 0x96 if got == 9 => {
+                let mut n = [0u8; 8];
+                n.copy_from_slice(&head[1..]);
+                (9, u64::from_le_bytes(n))
+            }
+            b'B' | b'X' if got >= 5 => {
+                let mut n = [0u8; 4];
+                n.copy_from_slice(&head[1..5]);
+                (5, u64::from(u32::from_le_bytes(n)))
+            }
+            _ => return false,
+        };
+        at = match at.checked_add(header).and_then(|x| x.checked_add(len)) {
+            Some(x) if x <= end => x,
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// pickle's `Pickler` (which dill is) writes a container's items in batches of
+/// `BATCHSIZE` = 1000 (protocol 1 on; protocol 0 writes one APPEND/SETITEM per item), and
+/// only the last batch may be shorter: after a batch of fewer than 1000 items (or pairs)
+/// nothing is added to that container again. Whatever follows it on the stack is the
+/// namespace's next key, not one of its items.
+fn last_batch_was_short(p: &Program, v: NodeId) -> bool {
+    const BATCHSIZE: usize = 1000;
+    let last = p
+        .effects_on(v)
+        .filter(|&e| {
+            matches!(
+                p.effect(e).kind,
+                EffectKind::Append | EffectKind::AddItems | EffectKind::SetItems
+            )
+        })
+        .last();
+    let Some(e) = last else { return false };
+    // Batches are MARK-framed APPENDS / SETITEMS / ADDITEMS (protocol 1 has no PROTO
+    // header, so the op tells); a lone APPEND or SETITEM counts only from protocol 2 on.
+    let mut op = [0u8; 1];
+    let batched = p
+        .source
+        .read_at(p.effect(e).offset, &mut op)
+        .is_ok_and(|n| n == 1)
+        && matches!(op[0], b'e' | b'u' | 0x90);
+    if !batched && p.protocol < 2 {
+        return false;
+    }
+    let n = p.effect_args(e).len();
+    let items = if p.effect(e).kind == EffectKind::SetItems {
+        n / 2
+    } else {
+        n
+    };
+    items < BATCHSIZE
 }
 
 /// Values that nothing later in the stream can add to. From protocol 4 on, a string may

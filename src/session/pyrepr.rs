@@ -118,6 +118,11 @@ pub fn clip(s: &str, width: usize) -> String {
         return s.to_string();
     }
     let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    // Cutting just after an inner `…` (or `, `) must not leave `, ……`.
+    let kept = out.trim_end_matches(['…', ' ', ',']).len();
+    if kept > 0 {
+        out.truncate(kept);
+    }
     out.push('…');
     out
 }
@@ -125,6 +130,12 @@ pub fn clip(s: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_after_an_ellipsis_has_one() {
+        assert_eq!(clip("{'rows': 60, …} (len 3)", 15), "{'rows': 60…");
+        assert_eq!(clip("abcdef", 4), "abc…");
+    }
 
     #[test]
     fn floats_print_like_python() {

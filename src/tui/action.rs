@@ -28,8 +28,14 @@ pub enum Action {
     Env,
     Diff,
     Redump,
+    Salvage,
     Undo,
     Refresh,
+    /// Jump to the next / previous row matching the search.
+    SearchNext,
+    SearchPrev,
+    /// A key bound to nothing, so the status line can say so.
+    Unbound(char),
     /// A character typed into a text field.
     Input(char),
     Backspace,
@@ -39,6 +45,8 @@ pub enum Action {
     Cancel,
     /// Tab in a dialog: switch its option.
     Toggle,
+    /// In the filter and extract dialogs: also keep what the kept names need (ctrl-d / d).
+    ToggleDeps,
     Click {
         col: u16,
         row: u16,
@@ -66,7 +74,21 @@ pub const BINDABLE: &[(&str, Action, &str)] = &[
     ("bottom", Action::Bottom, "last row"),
     ("expand", Action::Expand, "open checkpoint / expand name"),
     ("collapse", Action::Collapse, "collapse / go to parent"),
-    ("search", Action::Search, "search names"),
+    (
+        "search",
+        Action::Search,
+        "search names, or files in the checkpoints pane",
+    ),
+    (
+        "search_next",
+        Action::SearchNext,
+        "next match of the search",
+    ),
+    (
+        "search_prev",
+        Action::SearchPrev,
+        "previous match of the search",
+    ),
     (
         "mark",
         Action::Mark,
@@ -86,9 +108,13 @@ pub const BINDABLE: &[(&str, Action, &str)] = &[
     (
         "restore",
         Action::Restore,
-        "restore into Python (marked names only)",
+        "restore: marked names, or all if none marked",
     ),
-    ("filter", Action::Filter, "filter out names by pattern"),
+    (
+        "filter",
+        Action::Filter,
+        "filter out names by patterns (space-separated)",
+    ),
     (
         "extract",
         Action::Extract,
@@ -96,7 +122,20 @@ pub const BINDABLE: &[(&str, Action, &str)] = &[
     ),
     ("env", Action::Env, "compare env with marked checkpoint"),
     ("diff", Action::Diff, "diff with marked checkpoint"),
-    ("redump", Action::Redump, "re-dump (rewrite) with backup"),
-    ("undo", Action::Undo, "undo the last write (from backup)"),
+    (
+        "redump",
+        Action::Redump,
+        "re-dump with backup (a cut file: salvage)",
+    ),
+    (
+        "salvage",
+        Action::Salvage,
+        "salvage a cut file's complete names to a new file",
+    ),
+    (
+        "undo",
+        Action::Undo,
+        "undo the last write brine made (from its backup)",
+    ),
     ("refresh", Action::Refresh, "re-read the directory"),
 ];

@@ -4,6 +4,7 @@
 mod actions;
 mod checks;
 mod events;
+mod search;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -91,8 +92,12 @@ pub struct App {
     pub tree: Tree,
     pub focus: Pane,
     pub overlay: Option<Overlay>,
-    /// Typing a search in the tree.
+    /// Typing a search (in `search_pane`).
     pub searching: bool,
+    /// The pane the search is for: the checkpoints, or the names.
+    pub search_pane: Pane,
+    /// The checkpoints pane's search (it moves the selection, hides nothing).
+    pub files_search: String,
     pub message: Option<Message>,
     pub details_scroll: usize,
     pub now: SystemTime,
@@ -100,6 +105,10 @@ pub struct App {
     pub areas: Areas,
     /// An env view waiting for a probed Python.
     pub env_waiting: Option<EnvWait>,
+    /// Each checkpoint's expanded rows, marks and selection, kept while another is shown.
+    pub trees: std::collections::HashMap<PathBuf, super::tree::Saved>,
+    /// The file named on the command line, selected once the folder is listed.
+    pub select: Option<PathBuf>,
     seq: u64,
 }
 
@@ -139,15 +148,24 @@ impl App {
             focus: Pane::Files,
             overlay: None,
             searching: false,
+            search_pane: Pane::Tree,
+            files_search: String::new(),
             message,
             details_scroll: 0,
             now,
             quit: false,
             areas: Areas::default(),
             env_waiting: None,
+            select: None,
+            trees: std::collections::HashMap::new(),
             seq: 0,
         };
         (app, vec![Command::List { dirs, recursive }])
+    }
+
+    /// Selects `path` when the first listing arrives (`brine FILE.pkl`).
+    pub fn select_when_listed(&mut self, path: Option<PathBuf>) {
+        self.select = path;
     }
 
     /// What the keyboard is for right now.
@@ -193,14 +211,30 @@ impl App {
             self.now = now;
             return self.tick();
         }
-        if self.overlay.is_some() {
-            return self.update_overlay(action);
+        self.fresh_status(|app| {
+            if app.overlay.is_some() {
+                return app.update_overlay(action);
+            }
+            if app.searching {
+                return app.update_search(action);
+            }
+            app.update_normal(action)
+        })
+    }
+
+    /// Runs `f`; a message from before it does not stay on once a dialog or
+    /// view opens (the status line then says what the dialog's keys do).
+    pub(super) fn fresh_status(
+        &mut self,
+        f: impl FnOnce(&mut App) -> Vec<Command>,
+    ) -> Vec<Command> {
+        let closed = self.overlay.is_none();
+        let before = self.message.clone();
+        let cmds = f(self);
+        if closed && self.overlay.is_some() && self.message == before {
+            self.message = None;
         }
-        if self.searching {
-            self.update_search(action);
-            return Vec::new();
-        }
-        self.update_normal(action)
+        cmds
     }
 
     fn update_normal(&mut self, action: Action) -> Vec<Command> {
@@ -221,13 +255,20 @@ impl App {
                 Pane::Details => self.focus = Pane::Tree,
                 Pane::Files => {}
             },
-            Action::Search => {
-                if self.opened.is_some() {
-                    self.searching = true;
-                    self.focus = Pane::Tree;
+            Action::Search => self.start_search(),
+            Action::SearchNext => return self.search_step(1),
+            Action::SearchPrev => return self.search_step(-1),
+            Action::Cancel => self.clear_search(),
+            Action::Unbound(':') => {
+                self.info("brine has no : command line; every action is one key (? lists them)")
+            }
+            Action::Unbound(c) => {
+                let c = if c == ' ' {
+                    "space".to_string()
                 } else {
-                    self.info("open a checkpoint first (enter)");
-                }
+                    format!("'{c}'")
+                };
+                self.info(format!("{c} does nothing here (? lists the keys)"))
             }
             Action::Mark => self.mark(),
             Action::Sort => {
@@ -262,7 +303,8 @@ impl App {
             Action::Env => return self.compare_env(),
             Action::Diff => return self.diff(),
             Action::Redump => self.ask_redump(),
-            Action::Undo => self.ask_undo(),
+            Action::Salvage => self.ask_salvage(),
+            Action::Undo => return self.ask_undo(),
             Action::Refresh => {
                 self.info("re-reading the directory");
                 return vec![self.list_command()];
@@ -277,36 +319,11 @@ impl App {
             Action::Input(_)
             | Action::Backspace
             | Action::Confirm
-            | Action::Cancel
             | Action::Toggle
+            | Action::ToggleDeps
             | Action::Tick(_) => {}
         }
         Vec::new()
-    }
-
-    fn update_search(&mut self, action: Action) {
-        match action {
-            Action::Input(c) => self.tree.search.push(c),
-            Action::Backspace => {
-                self.tree.search.pop();
-            }
-            Action::Confirm => {
-                self.searching = false;
-                return;
-            }
-            Action::Cancel => {
-                self.searching = false;
-                self.tree.search.clear();
-            }
-            Action::Up => return self.tree.move_by(-1),
-            Action::Down => return self.tree.move_by(1),
-            Action::Quit => {
-                self.quit = true;
-                return;
-            }
-            _ => return,
-        }
-        self.rebuild();
     }
 
     pub(super) fn list_command(&self) -> Command {

@@ -64,6 +64,12 @@ pub struct FilterDialog {
     saved: u64,
     /// Dropped names whose objects stay because kept names use them: (name, used by).
     pub still_needed: Vec<(String, Vec<String>)>,
+    /// Keep the names that kept names need even when a pattern matches them (ctrl-d).
+    pub with_deps: bool,
+    /// Kept names that need names this filter drops: (kept name, the dropped names).
+    pub missing: Vec<(String, Vec<String>)>,
+    /// Matched names kept because kept names need them (with `with_deps`).
+    pub kept_for_deps: Vec<String>,
     pub error: Option<String>,
     pub target: Target,
     /// The file "save as" writes.
@@ -83,6 +89,9 @@ impl FilterDialog {
             staying: 0,
             saved: 0,
             still_needed: Vec::new(),
+            with_deps: false,
+            missing: Vec::new(),
+            kept_for_deps: Vec::new(),
             error: None,
             target: Target::InPlace,
             save_as,
@@ -109,10 +118,26 @@ impl FilterDialog {
                 Err(e) => self.error = Some(e),
             }
         }
+        let matched: Vec<&str> = s
+            .entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| patterns.iter().any(|p| p.matches(n)))
+            .collect();
+        let drop: Vec<String> = if self.with_deps {
+            s.drop_keeping_deps(&matched)
+        } else {
+            matched.iter().map(|n| n.to_string()).collect()
+        };
+        self.kept_for_deps = matched
+            .iter()
+            .filter(|n| !drop.iter().any(|d| d == *n))
+            .map(|n| n.to_string())
+            .collect();
         self.going = s
             .entries
             .iter()
-            .filter(|e| patterns.iter().any(|p| p.matches(&e.name)))
+            .filter(|e| drop.contains(&e.name))
             .map(|e| (e.name.clone(), e.bytes))
             .collect();
         self.staying = s.entries.len() - self.going.len();
@@ -120,6 +145,7 @@ impl FilterDialog {
         let plan = s.plan_without(&names);
         self.saved = plan.bytes_saved;
         self.still_needed = plan.still_needed;
+        self.missing = plan.missing;
     }
 
     pub fn saved(&self) -> u64 {
@@ -170,14 +196,23 @@ pub enum Pending {
     },
     Extract {
         source: PathBuf,
+        /// What is written: the marked names, plus what they need with `with_deps`.
         names: Vec<String>,
         to: PathBuf,
+        /// The names the user marked.
+        marked: Vec<String>,
+        /// Also keep what the marked names need (d toggles).
+        with_deps: bool,
     },
     Redump {
         path: PathBuf,
     },
     Undo {
         path: PathBuf,
+    },
+    Salvage {
+        source: PathBuf,
+        to: PathBuf,
     },
 }
 
@@ -231,4 +266,62 @@ pub struct DiffView {
     pub scroll: usize,
     /// Show unchanged names too.
     pub all: bool,
+}
+
+/// The extract dialog's lines and the names it writes, for `marked` (and with
+/// `with_deps` what they need): the warning names what the extract would break.
+pub fn extract_lines(
+    s: &Session,
+    marked: &[String],
+    with_deps: bool,
+    from: &str,
+    to: &str,
+) -> (Vec<String>, Vec<Line>) {
+    let asked: Vec<&str> = marked.iter().map(String::as_str).collect();
+    let extra = if with_deps {
+        s.needed_by(&asked)
+    } else {
+        Vec::new()
+    };
+    let mut names: Vec<String> = marked.to_vec();
+    names.extend(extra.iter().cloned());
+    let bytes: u64 = s
+        .entries
+        .iter()
+        .filter(|e| names.contains(&e.name))
+        .map(|e| e.bytes)
+        .sum();
+    let mut lines = vec![
+        Line::new(Tone::Plain, format!("from  {from}")),
+        Line::new(Tone::Plain, format!("to    {to}")),
+        Line::new(
+            Tone::Plain,
+            format!(
+                "keep  {} (≥ {})",
+                crate::text::words::count(names.len(), "name", "names"),
+                crate::text::human_size(bytes)
+            ),
+        ),
+        Line::new(Tone::Dim, marked.join(", ")),
+    ];
+    let toggle = if with_deps { "on" } else { "off" };
+    lines.push(Line::new(
+        Tone::Dim,
+        format!("with dependencies: {toggle} (d toggles)"),
+    ));
+    if !extra.is_empty() {
+        lines.push(Line::new(
+            Tone::Plain,
+            format!("also kept, needed by them: {}", extra.join(", ")),
+        ));
+    }
+    let keep: Vec<&str> = names.iter().map(String::as_str).collect();
+    let plan = s.plan_only(&keep);
+    for w in plan.warnings() {
+        lines.push(Line::new(
+            Tone::Warn,
+            format!("warning: {w} (d keeps them)"),
+        ));
+    }
+    (names, lines)
 }

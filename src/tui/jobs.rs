@@ -16,6 +16,7 @@ use crate::diff::Diff;
 use crate::scan::{self, Severity};
 use crate::session::Session;
 use crate::store::dir::{self, Listed};
+use crate::text::words::count;
 
 /// Disk or process work requested by `App::update`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub enum Command {
     Write(Write),
     /// Put the newest backup of a file back.
     Undo(PathBuf),
+    /// Find the newest backup of a file, for the undo dialog to name it.
+    FindBackup(PathBuf),
     Diff {
         a: PathBuf,
         b: PathBuf,
@@ -82,8 +85,10 @@ pub struct Write {
     pub names: Vec<String>,
     pub keep_only: bool,
     pub to: PathBuf,
-    /// Shown in the status line: "filter", "extract", "re-dump".
+    /// Shown in the status line: "filter", "extract", "re-dump", "salvage".
     pub what: &'static str,
+    /// Keep the complete names of a cut file (`names` is then empty).
+    pub salvage: bool,
     /// Backups of `to` to keep after an in-place write; 0 keeps all.
     pub keep: usize,
 }
@@ -138,6 +143,11 @@ pub enum Event {
         path: PathBuf,
         result: Result<String, String>,
     },
+    /// The newest backup of `path`, if brine has one.
+    BackupFound {
+        path: PathBuf,
+        result: Result<Option<crate::store::write::Backup>, String>,
+    },
     Diffed {
         a: PathBuf,
         b: PathBuf,
@@ -191,6 +201,12 @@ pub fn perform(cmd: Command, send: &mut dyn FnMut(Event)) {
         Command::Undo(path) => {
             let result = undo(&path);
             send(Event::Undone { path, result });
+        }
+        Command::FindBackup(path) => {
+            let result = crate::store::write::backups(Some(&path))
+                .map(|list| list.into_iter().max_by_key(|b| b.time))
+                .map_err(|e| e.to_string());
+            send(Event::BackupFound { path, result });
         }
         Command::Diff { a, b } => {
             let result = (|| Ok(Box::new(crate::diff::diff(&read(&a)?, &read(&b)?))))();
@@ -315,10 +331,17 @@ fn write(w: &Write) -> Result<String, String> {
     use crate::store::apply::{self, Change, Request};
     // The same workflow as the CLI: guard, verify, re-check, back up, rename, sidecar, prune.
     let mut o = apply::open(&w.source).map_err(|e| e.to_string())?;
-    let change = if w.keep_only {
+    let change = if w.salvage {
+        Change::Salvage
+    } else if w.keep_only {
         Change::Only(&w.names)
     } else {
         Change::Without(&w.names)
+    };
+    // What a salvage loses, said before the program is dropped by the write.
+    let lost = match &o.session.cut_at_key {
+        Some(k) => format!("'{k}' and what followed it"),
+        None => "the unfinished end".to_string(),
     };
     let edited = apply::prepare(&o, change).map_err(|e| e.to_string())?;
     let req = Request {
@@ -331,14 +354,22 @@ fn write(w: &Write) -> Result<String, String> {
     };
     let done = apply::apply(&mut o, &edited, &req).map_err(|e| e.to_string())?;
     let plan = &done.plan;
-    let mut msg = format!(
-        "{}: wrote {} ({} names kept, {} dropped, {} saved)",
-        w.what,
-        name(&w.to),
-        plan.kept.len(),
-        plan.dropped.len(),
-        super::human_size(plan.bytes_saved)
-    );
+    let mut msg = if w.salvage {
+        format!(
+            "salvage: wrote {} ({} kept; lost: {lost})",
+            name(&w.to),
+            count(plan.kept.len(), "complete name", "complete names")
+        )
+    } else {
+        format!(
+            "{}: wrote {} ({} kept, {} dropped, {} saved)",
+            w.what,
+            name(&w.to),
+            count(plan.kept.len(), "name", "names"),
+            plan.dropped.len(),
+            super::human_size(plan.bytes_saved)
+        )
+    };
     if done.written.backup.is_some() {
         msg.push_str("; backup kept, u undoes");
         match done.pruned {

@@ -102,12 +102,17 @@ impl Keymap {
             return Some(Action::Quit);
         }
         match mode {
-            Mode::Normal => self.bound(k),
+            Mode::Normal => self.bound(k).or(match k.code {
+                KeyCode::Esc => Some(Action::Cancel),
+                KeyCode::Char(c) if !ctrl => Some(Action::Unbound(c)),
+                _ => None,
+            }),
             Mode::Text => match k.code {
                 KeyCode::Esc => Some(Action::Cancel),
                 KeyCode::Enter => Some(Action::Confirm),
                 KeyCode::Backspace => Some(Action::Backspace),
                 KeyCode::Tab | KeyCode::BackTab => Some(Action::Toggle),
+                KeyCode::Char('d') if ctrl => Some(Action::ToggleDeps),
                 KeyCode::Up => Some(Action::Up),
                 KeyCode::Down => Some(Action::Down),
                 KeyCode::PageUp => Some(Action::PageUp),
@@ -121,6 +126,7 @@ impl Keymap {
                     KeyCode::Esc => Some(Action::Cancel),
                     KeyCode::Enter | KeyCode::Char('y') if confirm => Some(Action::Confirm),
                     KeyCode::Char('n') if confirm => Some(Action::Cancel),
+                    KeyCode::Char('d') if confirm => Some(Action::ToggleDeps),
                     // Tab switches a dialog's option, or what an env or diff view shows.
                     KeyCode::Tab | KeyCode::BackTab => Some(Action::Toggle),
                     _ => match self.bound(k) {

@@ -26,7 +26,7 @@ pub fn render(app: &mut App, frame: &mut Frame) {
     let area = frame.area();
     let [main, status_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    app.areas = layout(main, app.focus);
+    app.areas = layout(main, app.focus, files::wanted_width(app));
     let a = app.areas;
     if a.files.area() > 0 {
         files::render(app, frame, a.files);
@@ -42,7 +42,11 @@ pub fn render(app: &mut App, frame: &mut Frame) {
 }
 
 /// Where each pane goes; panes that do not fit get an empty rect.
-pub fn layout(main: Rect, focus: Pane) -> Areas {
+///
+/// The checkpoints pane is as wide as its names want (`files_want`), between
+/// a floor and two fifths of the screen, so long names get room at 200
+/// columns and the namespace keeps most of it at 80.
+pub fn layout(main: Rect, focus: Pane, files_want: u16) -> Areas {
     if main.width < MIN_SPLIT.0 || main.height < MIN_SPLIT.1 {
         let mut a = Areas::default();
         match focus {
@@ -52,11 +56,14 @@ pub fn layout(main: Rect, focus: Pane) -> Areas {
         }
         return a;
     }
+    let most = (main.width * 2 / 5).max(24);
+    let left = files_want.clamp(24, most);
     if main.width >= WIDE {
+        let rest = main.width - left;
         let [files, tree, details] = Layout::horizontal([
-            Constraint::Percentage(24),
-            Constraint::Percentage(46),
-            Constraint::Percentage(30),
+            Constraint::Length(left),
+            Constraint::Length(rest * 3 / 5),
+            Constraint::Min(1),
         ])
         .areas(main);
         return Areas {
@@ -65,7 +72,6 @@ pub fn layout(main: Rect, focus: Pane) -> Areas {
             details,
         };
     }
-    let left = (main.width * 2 / 5).clamp(24, 44);
     let [files, right] =
         Layout::horizontal([Constraint::Length(left), Constraint::Min(1)]).areas(main);
     let [tree, details] =
@@ -83,7 +89,13 @@ pub(super) fn pane_block<'a>(app: &App, title: impl Into<Span<'a>>, focused: boo
     let border = if focused { t.border_focus } else { t.border };
     let title: Span = title.into();
     let title = if focused {
-        title.style(Style::default().fg(t.accent).add_modifier(Modifier::BOLD))
+        // The pane keys act on: a marker and reversed colours, not only a thicker border.
+        Span::styled(
+            format!("▶{}", title.content),
+            Style::default()
+                .fg(t.accent)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        )
     } else {
         title.style(Style::default().fg(t.text))
     };
@@ -107,6 +119,11 @@ pub(super) fn clip(s: &str, width: usize) -> String {
         return s.to_string();
     }
     let mut out: String = s.chars().take(width - 1).collect();
+    // A preview that already ends in `…` (or `, …`) gets one ellipsis, not two.
+    let kept = out.trim_end_matches(['…', ' ', ',']).len();
+    if kept > 0 {
+        out.truncate(kept);
+    }
     out.push('…');
     out
 }

@@ -25,9 +25,15 @@ const TICK: Duration = Duration::from_millis(250);
 /// How long to wait for a key while background work is running.
 const BUSY_POLL: Duration = Duration::from_millis(20);
 
-pub fn run(config: Config, config_error: Option<String>, dirs: Vec<PathBuf>) -> io::Result<()> {
+pub fn run(
+    config: Config,
+    config_error: Option<String>,
+    dirs: Vec<PathBuf>,
+    select: Option<PathBuf>,
+) -> io::Result<()> {
     let mouse = config.ui.mouse;
     let (mut app, first) = App::new(config, dirs, SystemTime::now());
+    app.select_when_listed(select);
     if let Some(e) = config_error {
         app.update(Action::Tick(SystemTime::now()));
         app.message = Some(super::app::Message {

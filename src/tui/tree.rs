@@ -89,6 +89,19 @@ pub struct Tree {
     pub hidden: usize,
     expanded: BTreeSet<String>,
     ipython: Vec<Pattern>,
+    /// The row to select at the next rebuild (after `unstash`).
+    want: Option<String>,
+    /// After an expand: the end of the opened rows, to scroll into view.
+    pub reveal: Option<usize>,
+}
+
+/// What a checkpoint's tree looked like, kept while another one is shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Saved {
+    expanded: BTreeSet<String>,
+    marks: BTreeSet<String>,
+    selected: Option<String>,
+    offset: usize,
 }
 
 impl Default for Tree {
@@ -105,6 +118,8 @@ impl Default for Tree {
             hidden: 0,
             expanded: BTreeSet::new(),
             ipython: preset("ipython").unwrap_or_default(),
+            want: None,
+            reveal: None,
         }
     }
 }
@@ -117,6 +132,45 @@ impl Tree {
         self.offset = 0;
         self.marks.clear();
         self.expanded.clear();
+        self.want = None;
+        self.reveal = None;
+    }
+
+    /// This tree's state, to put back with `unstash` when its file is shown again.
+    pub fn stash(&self) -> Saved {
+        Saved {
+            expanded: self.expanded.clone(),
+            marks: self.marks.clone(),
+            selected: self.selected().map(|r| r.path.clone()),
+            offset: self.offset,
+        }
+    }
+
+    /// Puts back a stashed state; the next `rebuild` re-opens and re-selects.
+    pub fn unstash(&mut self, s: Saved) {
+        self.expanded = s.expanded;
+        self.marks = s.marks;
+        self.want = s.selected;
+        self.offset = s.offset;
+    }
+
+    /// Keeps the view sane for `height` rows: the selection inside it, rows just
+    /// opened shown as far as they fit, and no blank space below the last row.
+    pub fn scroll_to_fit(&mut self, height: usize) {
+        if height == 0 {
+            return;
+        }
+        if let Some(end) = self.reveal.take()
+            && end > self.offset + height
+        {
+            self.offset = (end - height).min(self.selected);
+        }
+        self.offset = self.offset.min(self.rows.len().saturating_sub(height));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + height {
+            self.offset = self.selected + 1 - height;
+        }
     }
 
     pub fn selected(&self) -> Option<&Row> {
@@ -135,7 +189,10 @@ impl Tree {
 
     /// Rebuilds the rows from the session, keeping the selection and what was expanded.
     pub fn rebuild(&mut self, s: &Session) {
-        let keep = self.selected().map(|r| r.path.clone());
+        let keep = self
+            .want
+            .take()
+            .or_else(|| self.selected().map(|r| r.path.clone()));
         let mut order: Vec<usize> = (0..s.entries.len())
             .filter(|&i| self.shown(&s.entries[i].name))
             .collect();
@@ -210,6 +267,7 @@ impl Tree {
         let d = s.describer();
         self.expanded.insert(row.path.clone());
         self.open_row(&d, self.selected);
+        self.reveal = Some(self.subtree_end(self.selected));
         true
     }
 

@@ -70,6 +70,7 @@ SESSION_CELLS = [
     'def scale(v):\n    return math.floor(v * rate * 10)',
     'class Box:\n    def __init__(self, items):\n        self.items = items',
     'box = Box(["x", 2])',
+    'tag = "<b>bold</b>"',  # markup in a value: the table must escape it
     '(i for i in range(3))',  # an unpicklable Out[] entry
     'rate * 4',
 ]
@@ -131,6 +132,8 @@ class JupyterKernel(unittest.TestCase):
         for cell in ['rate', 'builtins.float', 'scale', 'builtins.function', 'box',
                      '__main__.Box', '0.25']:
             self.assertIn('<code>%s</code>' % cell, table)
+        self.assertIn('&lt;b&gt;bold&lt;/b&gt;', table)
+        self.assertNotIn('<b>bold</b>', table)
         self.assertIn('text/plain', rich[0])  # and the text form alongside
 
         _, rich = k.ok(self, 'import brine_checkpoint\nbrine_checkpoint.show("look")')

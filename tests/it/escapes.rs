@@ -218,3 +218,11 @@ fn issue_11_tui_names_pane_shows_escapes_and_marks_look_alikes() {
         assert!(screen.contains(want), "no {want} on screen:\n{screen}");
     }
 }
+
+#[test]
+fn issue_11_a_pattern_that_a_look_alike_escapes_is_named() {
+    let text = clean(&["filter", &a(), "-e", "re:^data$", "--dry-run"]);
+    assert!(text.contains("'d\\u0430ta' looks like 'data'"), "{text}");
+    let text = clean(&["filter", &a(), "--preset", "ipython", "--dry-run"]);
+    assert!(text.contains("'\\u0399n' looks like 'In'"), "{text}");
+}

@@ -1,5 +1,6 @@
 //! Scenario tests: brine against real dill's own account of each fixture.
 
+mod alloc;
 mod companion;
 mod compat;
 mod deps;
@@ -8,6 +9,7 @@ mod env;
 mod escapes;
 mod export;
 mod fixtures;
+mod newcomer;
 mod py;
 mod robustness;
 mod scan;

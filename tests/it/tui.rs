@@ -1,6 +1,7 @@
 //! The TUI's main screens, drawn on a TestBackend from the sample checkpoints,
 //! with every command run to completion in between.
 
+mod newcomer;
 mod pty;
 
 use std::fs;
@@ -188,7 +189,7 @@ fn filter_preview_lists_what_goes_and_the_bytes_saved() {
     }
     let t = screen(&mut app, 100, 30);
     let s = text(&t);
-    assert!(s.contains("names go"), "{s}");
+    assert!(s.contains("18 names go"), "{s}");
     insta::assert_snapshot!("filter_preview", t.backend());
     apply(&mut app, &[Action::Toggle, Action::Confirm]);
     let t = screen(&mut app, 100, 30);
@@ -400,4 +401,60 @@ fn restoring_a_safe_file_asks_a_plain_yes_with_the_verdicts() {
         matches!(&cmds[..], [Command::Restore { trust: false, .. }]),
         "{cmds:?}"
     );
+}
+
+#[test]
+fn filter_and_extract_dialogs_warn_about_what_kept_functions_lose_and_keep_it_on_request() {
+    let (_tmp, dir) = sample_dir(ALL);
+    let mut app = app_on(&dir);
+    let i = app
+        .files
+        .rows
+        .iter()
+        .position(|r| r.listed.path.ends_with("checkpoint_training.pkl"))
+        .unwrap();
+    app.files.selected = i;
+    apply(&mut app, &[Action::Expand, Action::Filter]);
+    for c in "config".chars() {
+        apply(&mut app, &[Action::Input(c)]);
+    }
+    let t = screen(&mut app, 100, 30);
+    let s = text(&t);
+    assert!(
+        s.contains("warning: lr_schedule uses config, which this edit drops"),
+        "{s}"
+    );
+    insta::assert_snapshot!("filter_deps_warning", t.backend());
+    // ctrl-d: config stays, because lr_schedule (kept) needs it.
+    apply(&mut app, &[Action::ToggleDeps]);
+    let s = text(&screen(&mut app, 100, 30));
+    assert!(s.contains("with dependencies: on"), "{s}");
+    assert!(s.contains("kept, needed by kept names: config"), "{s}");
+    assert!(s.contains("0 names go"), "{s}");
+    assert!(!s.contains("warning:"), "{s}");
+    apply(&mut app, &[Action::Cancel]);
+    // Extract lr_schedule alone: the dialog names what it uses; d keeps it.
+    apply(&mut app, &[Action::Search]);
+    for c in "lr_sch".chars() {
+        apply(&mut app, &[Action::Input(c)]);
+    }
+    apply(&mut app, &[Action::Confirm, Action::Mark, Action::Extract]);
+    let t = screen(&mut app, 100, 30);
+    let s = text(&t);
+    assert!(
+        s.contains("warning: lr_schedule uses math, config, which this edit drops"),
+        "{s}"
+    );
+    insta::assert_snapshot!("extract_deps_warning", t.backend());
+    apply(&mut app, &[Action::ToggleDeps]);
+    let s = text(&screen(&mut app, 100, 30));
+    assert!(s.contains("also kept, needed by them: math, config"), "{s}");
+    assert!(!s.contains("warning:"), "{s}");
+    let Some(brine::tui::dialog::Overlay::Confirm(c)) = &app.overlay else {
+        panic!("no extract dialog");
+    };
+    let brine::tui::dialog::Pending::Extract { names, .. } = &c.pending else {
+        panic!("not an extract");
+    };
+    assert_eq!(names, &["lr_schedule", "math", "config"]);
 }

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use super::{App, EnvWait, Pane};
+use super::{App, EnvWait};
+use crate::text::words::plural;
 use crate::tui::action::Action;
 use crate::tui::dialog::{
-    Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, sibling,
+    Confirm, FilterDialog, Line, Overlay, Pending, TRUST_WORD, Target, Tone, extract_lines, sibling,
 };
+use crate::tui::files::FileState;
 use crate::tui::jobs::{Against, Command, Write};
 
 impl App {
@@ -47,28 +49,10 @@ impl App {
             self.info("mark names with space first, then x extracts them");
             return;
         }
-        let names: Vec<String> = self.tree.marks.iter().cloned().collect();
+        let marked: Vec<String> = self.tree.marks.iter().cloned().collect();
         let to = sibling(&o.path, "_extract");
-        let bytes: u64 = o
-            .session
-            .entries
-            .iter()
-            .filter(|e| names.contains(&e.name))
-            .map(|e| e.bytes)
-            .sum();
-        let lines = vec![
-            Line::new(Tone::Plain, format!("from  {}", self.display_name(&o.path))),
-            Line::new(Tone::Plain, format!("to    {}", self.display_name(&to))),
-            Line::new(
-                Tone::Plain,
-                format!(
-                    "keep  {} names (≥ {})",
-                    names.len(),
-                    crate::tui::human_size(bytes)
-                ),
-            ),
-            Line::new(Tone::Dim, names.join(", ")),
-        ];
+        let (from, to_name) = (self.display_name(&o.path), self.display_name(&to));
+        let (names, lines) = extract_lines(&o.session, &marked, false, &from, &to_name);
         self.overlay = Some(Overlay::Confirm(Confirm::new(
             "Extract marked names?",
             lines,
@@ -76,6 +60,8 @@ impl App {
                 source: o.path.clone(),
                 names,
                 to,
+                marked,
+                with_deps: false,
             },
         )));
     }
@@ -84,7 +70,12 @@ impl App {
         let Some(path) = self.current_path() else {
             return;
         };
+        // A cut file cannot be re-dumped whole: what `w` would do is a salvage.
+        if self.is_cut(&path) {
+            return self.ask_salvage();
+        }
         let backup = "a backup is kept in brine's data dir (u undoes)";
+        self.message = None;
         self.overlay = Some(Overlay::Confirm(Confirm::new(
             "Re-dump this checkpoint?",
             vec![
@@ -96,18 +87,116 @@ impl App {
         )));
     }
 
-    pub(super) fn ask_undo(&mut self) {
+    /// True when the file ends before STOP, as far as the app knows.
+    fn is_cut(&self, path: &std::path::Path) -> bool {
+        if let Some(o) = self.opened.as_ref().filter(|o| o.path == path) {
+            return !o.session.complete();
+        }
+        self.files
+            .index_of(path)
+            .is_some_and(|i| matches!(self.files.rows[i].state, FileState::Incomplete(_)))
+    }
+
+    /// Salvage: the complete names of a cut file, written to a new file.
+    pub(super) fn ask_salvage(&mut self) {
         let Some(path) = self.current_path() else {
             return;
         };
+        let Some(o) = self.opened.as_ref().filter(|o| o.path == path) else {
+            self.info("open it first (enter) to see what salvage keeps");
+            return;
+        };
+        let s = &o.session;
+        if s.complete() {
+            let name = self.display_name(&path);
+            self.info(format!(
+                "{name} is complete: nothing to salvage (w re-dumps it)"
+            ));
+            return;
+        }
+        let at = s.program.error.as_ref().map(|e| e.offset).unwrap_or(0);
+        let lost = match &s.cut_at_key {
+            Some(k) => {
+                format!("lose  the cut inside '{k}' and everything after it (from byte {at})")
+            }
+            None => format!("lose  the unfinished end, from byte {at}"),
+        };
+        let to = sibling(&path, "_salvaged");
+        let n = s.entries.len();
+        let lines = vec![
+            Line::new(
+                Tone::Warn,
+                format!(
+                    "{} is cut short: only its complete names can be kept",
+                    self.display_name(&path)
+                ),
+            ),
+            Line::new(
+                Tone::Plain,
+                format!("keep  {n} complete {}", plural(n, "name", "names")),
+            ),
+            Line::new(Tone::Warn, lost),
+            Line::new(
+                Tone::Plain,
+                format!("to    {} (a new file)", self.display_name(&to)),
+            ),
+            Line::new(Tone::Dim, "the cut file stays as it is"),
+        ];
+        self.message = None;
+        self.overlay = Some(Overlay::Confirm(Confirm::new(
+            "Salvage this cut checkpoint?",
+            lines,
+            Pending::Salvage { source: path, to },
+        )));
+    }
+
+    /// Undo starts by finding the backup, so the dialog can say which write it undoes.
+    pub(super) fn ask_undo(&mut self) -> Vec<Command> {
+        let Some(path) = self.current_path() else {
+            return Vec::new();
+        };
+        vec![Command::FindBackup(path)]
+    }
+
+    pub(super) fn backup_found(
+        &mut self,
+        path: std::path::PathBuf,
+        newest: Option<crate::store::write::Backup>,
+    ) {
+        let name = self.display_name(&path);
+        let Some(b) = newest else {
+            self.info(format!(
+                "no backup of {name}: brine has not replaced it, so there is nothing to undo"
+            ));
+            return;
+        };
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(b.time);
+        let ago = self
+            .now
+            .duration_since(when)
+            .map(|d| format!("{} ago", crate::text::cut::ago(d)))
+            .unwrap_or_else(|_| "just now".into());
+        let what = b
+            .reason
+            .strip_prefix("tui ")
+            .unwrap_or(&b.reason)
+            .to_string();
+        self.message = None;
         self.overlay = Some(Overlay::Confirm(Confirm::new(
             "Undo the last write?",
             vec![
+                Line::new(Tone::Plain, format!("undo the {what} of {name}, {ago}")),
                 Line::new(
                     Tone::Plain,
-                    format!("put back the newest backup of {}", self.display_name(&path)),
+                    format!(
+                        "put back the copy from before it ({})",
+                        crate::tui::human_size(b.bytes)
+                    ),
                 ),
-                Line::new(Tone::Warn, "the current content is replaced"),
+                Line::new(
+                    Tone::Warn,
+                    "the current content is replaced (and backed up too)",
+                ),
             ],
             Pending::Undo { path },
         )));
@@ -178,6 +267,14 @@ impl App {
         }
         let session = self.opened.as_ref().map(|o| Arc::clone(&o.session));
         let python = self.config.python();
+        let dirs = self.dirs.clone();
+        let shown = |path: &std::path::Path| {
+            dirs.iter()
+                .find_map(|d| path.strip_prefix(d).ok())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
         let Some(overlay) = &mut self.overlay else {
             return Vec::new();
         };
@@ -226,8 +323,22 @@ impl App {
                         Target::SaveAs => Target::InPlace,
                     }
                 }
+                Action::ToggleDeps => {
+                    f.with_deps = !f.with_deps;
+                    if let Some(s) = &session {
+                        f.preview(s);
+                    }
+                }
                 Action::Confirm if !f.confirming => {
-                    if f.error.is_none() && !f.going.is_empty() {
+                    if f.error.is_some() {
+                    } else if f.pattern.trim().is_empty() {
+                        f.error = Some("type a pattern first: nothing to filter out yet".into());
+                    } else if f.going.is_empty() {
+                        f.error = Some(format!(
+                            "no name matches {}: nothing to write",
+                            f.pattern.trim()
+                        ));
+                    } else {
                         f.confirming = true;
                     }
                 }
@@ -238,6 +349,7 @@ impl App {
                         keep_only: false,
                         to: f.destination(),
                         what: "filter",
+                        salvage: false,
                         keep: self.config.backup.keep,
                     };
                     self.overlay = None;
@@ -255,6 +367,25 @@ impl App {
                     self.error(format!(
                         "type {TRUST_WORD} to restore anyway, or esc to leave it"
                     ));
+                }
+                (Action::ToggleDeps, None) => {
+                    if let (
+                        Pending::Extract {
+                            source,
+                            names,
+                            to,
+                            marked,
+                            with_deps,
+                        },
+                        Some(s),
+                    ) = (&mut c.pending, &session)
+                    {
+                        *with_deps = !*with_deps;
+                        let (from, to_name) = (shown(source), shown(to));
+                        let (n, lines) = extract_lines(s, marked, *with_deps, &from, &to_name);
+                        *names = n;
+                        c.lines = lines;
+                    }
                 }
                 (Action::Confirm, typed) => {
                     let trusted = typed.is_some();
@@ -282,7 +413,9 @@ impl App {
                     trust,
                 }]
             }
-            Pending::Extract { source, names, to } => {
+            Pending::Extract {
+                source, names, to, ..
+            } => {
                 self.info("extract: writing…");
                 vec![Command::Write(Write {
                     source,
@@ -290,6 +423,7 @@ impl App {
                     keep_only: true,
                     to,
                     what: "extract",
+                    salvage: false,
                     keep: self.config.backup.keep,
                 })]
             }
@@ -301,12 +435,25 @@ impl App {
                     keep_only: false,
                     to: path,
                     what: "re-dump",
+                    salvage: false,
                     keep: self.config.backup.keep,
                 })]
             }
             Pending::Undo { path } => {
-                self.focus = Pane::Files;
+                self.info("undo: putting the backup back…");
                 vec![Command::Undo(path)]
+            }
+            Pending::Salvage { source, to } => {
+                self.info("salvage: writing…");
+                vec![Command::Write(Write {
+                    source,
+                    names: Vec::new(),
+                    keep_only: false,
+                    to,
+                    what: "salvage",
+                    salvage: true,
+                    keep: self.config.backup.keep,
+                })]
             }
         }
     }

@@ -8,10 +8,23 @@ use crate::tui::jobs::{Command, Event, Probed};
 impl App {
     /// Applies one result; may ask for more work.
     pub fn on_event(&mut self, event: Event) -> Vec<Command> {
+        self.fresh_status(|app| app.apply(event))
+    }
+
+    fn apply(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Listed(Ok(listed)) => {
                 self.files.error = None;
                 self.files.set(listed);
+                if let Some(p) = self.select.take() {
+                    match self.files.index_of(&p) {
+                        Some(i) => self.files.selected = i,
+                        None => self.info(format!(
+                            "{} is not listed as a checkpoint here",
+                            self.display_name(&p)
+                        )),
+                    }
+                }
                 let mut cmds: Vec<Command> = self
                     .files
                     .rows
@@ -78,9 +91,31 @@ impl App {
                 match result {
                     Ok((session, scan)) => {
                         let same = self.opened.as_ref().is_some_and(|o| o.path == path);
-                        if !same {
+                        if same {
+                            // Only a change on disk reloads the file shown.
+                            self.info(format!(
+                                "{} changed on disk: reloaded ({})",
+                                self.display_name(&path),
+                                crate::text::words::count(session.entries.len(), "name", "names")
+                            ));
+                        } else {
+                            if let Some(old) = &self.opened {
+                                let p = old.path.clone();
+                                self.trees.insert(p, self.tree.stash());
+                            }
                             self.tree.reset();
+                            if let Some(saved) = self.trees.remove(&path) {
+                                self.tree.unstash(saved);
+                            }
                             self.details_scroll = 0;
+                            // What was said about the last checkpoint is not about this one.
+                            if self
+                                .message
+                                .as_ref()
+                                .is_some_and(|m| m.level != super::Level::Error)
+                            {
+                                self.message = None;
+                            }
                         }
                         if let Some(i) = self.files.index_of(&path) {
                             self.files.rows[i].names = Some(session.entries.len());
@@ -110,6 +145,13 @@ impl App {
                     Err(e) => self.error(format!("undo failed: {e}")),
                 }
                 vec![Command::Stat(vec![path])]
+            }
+            Event::BackupFound { path, result } => {
+                match result {
+                    Ok(newest) => self.backup_found(path, newest),
+                    Err(e) => self.error(format!("undo: {e}")),
+                }
+                Vec::new()
             }
             Event::Diffed { a, b, result } => {
                 match result {

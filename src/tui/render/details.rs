@@ -82,31 +82,49 @@ fn finding_lines<'a>(
     findings: impl Iterator<Item = &'a scan::Finding>,
     holder: bool,
 ) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    let mut more = 0;
+    // The same finding in many names (a figure in every `_oh` entry) is one
+    // line with a count and the names, the most severe first.
+    let mut groups: Vec<(Severity, &str, u64, Vec<&str>)> = Vec::new();
     for f in findings.filter(|f| f.severity != Severity::Safe) {
-        if out.len() == FINDINGS {
-            more += 1;
-            continue;
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == f.severity && g.1 == f.what)
+        {
+            Some(g) => {
+                g.2 += f.count;
+                if !g.3.contains(&f.holder()) {
+                    g.3.push(f.holder());
+                }
+            }
+            None => groups.push((f.severity, f.what.as_str(), f.count, vec![f.holder()])),
         }
-        let who = if holder {
-            format!("{}: ", f.holder())
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    let mut out = Vec::new();
+    for (severity, what, count, holders) in groups.iter().take(FINDINGS) {
+        let times = if *count > 1 {
+            format!(" (×{count})")
         } else {
             String::new()
         };
-        let times = if f.count > 1 {
-            format!(" (×{})", f.count)
-        } else {
-            String::new()
+        let who = match holders.as_slice() {
+            _ if !holder => String::new(),
+            [one] => format!("{one}: "),
+            [a, b] => format!("{a}, {b}: "),
+            [a, b, rest @ ..] => format!("{a}, {b} and {} more: ", rest.len()),
+            [] => String::new(),
         };
         out.push(Line::styled(
-            format!("  {who}{}{times}", f.what),
-            Style::default().fg(severity_color(t, f.severity)),
+            format!("  {who}{what}{times}"),
+            Style::default().fg(severity_color(t, *severity)),
         ));
     }
-    if more > 0 {
+    if groups.len() > FINDINGS {
         out.push(Line::styled(
-            format!("  … {more} more (brine scan lists them)"),
+            format!(
+                "  … {} more kinds (brine scan lists them)",
+                groups.len() - FINDINGS
+            ),
             Style::default().fg(t.dim),
         ));
     }
@@ -206,7 +224,8 @@ fn value_lines(app: &App) -> Vec<Line<'static>> {
     let what = if facts == kids.len() {
         "facts".to_string()
     } else {
-        format!("{} children", kids.len())
+        let n = kids.len();
+        format!("{n} {}", crate::text::words::plural(n, "child", "children"))
     };
     out.push(heading(&t, what));
     for c in kids.iter().take(MAX_LISTED) {
@@ -270,16 +289,15 @@ fn file_lines(app: &App) -> Vec<Line<'static>> {
             None => "no sidecar".to_string(),
         },
     ));
-    let opened = app.opened.as_ref().filter(|o| &o.path == path);
-    match (opened, r.scan) {
-        (Some(o), _) => out.extend(file_scan(&t, &o.scan)),
-        (None, Some(v)) => out.push(scan_line(&t, v, String::new())),
-        (None, None) => out.push(kv(&t, "scan", "not read yet")),
-    }
     if r.marked {
         out.push(kv(&t, "marked", "yes (d diffs, e compares env with it)"));
     }
     let Some(o) = app.opened.as_ref().filter(|o| &o.path == path) else {
+        // The verdict the probe found; the findings come once it is open.
+        match r.scan {
+            Some(v) => out.push(scan_line(&t, v, String::new())),
+            None => out.push(kv(&t, "scan", "not read yet")),
+        }
         return out;
     };
     let s = &o.session;
@@ -300,5 +318,25 @@ fn file_lines(app: &App) -> Vec<Line<'static>> {
     for w in &s.warnings {
         out.push(Line::styled(format!("⚠ {w}"), Style::default().fg(t.warn)));
     }
+    if s.program.error.as_ref().is_some_and(|e| e.is_truncation()) {
+        let ago = r
+            .listed
+            .modified
+            .and_then(|m| app.now.duration_since(m).ok());
+        out.push(Line::styled(
+            format!(
+                "  {}",
+                crate::text::cut::advice(
+                    std::path::Path::new(&app.display_name(path)),
+                    ago,
+                    s.entries.len()
+                )
+                .replace("`brine salvage", "S here, or `brine salvage")
+            ),
+            Style::default().fg(t.warn),
+        ));
+    }
+    // The file's facts first, then the scan, whose findings can run long.
+    out.extend(file_scan(&t, &o.scan));
     out
 }

@@ -118,11 +118,22 @@ fn help(app: &App) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     out.push(Line::styled(
+        "marks in the checkpoints pane",
+        Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+    ));
+    for (mark, what) in super::files::LEGEND {
+        out.push(Line::from(vec![
+            Span::styled(fit(&format!("  {mark}"), 20), Style::default().fg(t.accent)),
+            Span::raw(what.to_string()),
+        ]));
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
         "mouse: click selects (again: expand), wheel scrolls · in dialogs: tab option, enter yes, esc back",
         Style::default().fg(t.dim),
     ));
     out.push(Line::styled(
-        "patterns: word = substring, *?[ = glob, re:… = regex, @ipython = preset",
+        "patterns (space-separated): word = substring, *?[ = glob, re:… = regex, @ipython = preset",
         Style::default().fg(t.dim),
     ));
     out
@@ -165,9 +176,11 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
     }
     out.push(Line::styled(
         format!(
-            "{} names go, {} stay, saves {}",
-            f.going.len(),
+            "{} {}, {} {}, saves {}",
+            crate::text::words::count(f.going.len(), "name", "names"),
+            crate::text::words::plural(f.going.len(), "goes", "go"),
             f.staying,
+            crate::text::words::plural(f.staying, "stays", "stay"),
             human_size(f.saved())
         ),
         Style::default().fg(if f.going.is_empty() { t.dim } else { t.warn }),
@@ -179,6 +192,28 @@ fn filter(app: &App, f: &FilterDialog) -> Vec<Line<'static>> {
                 app.display_name(&f.destination())
             ),
             Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+    }
+    out.push(Line::styled(
+        format!(
+            "with dependencies: {} (ctrl-d toggles)",
+            if f.with_deps { "on" } else { "off" }
+        ),
+        Style::default().fg(t.dim),
+    ));
+    if !f.kept_for_deps.is_empty() {
+        out.push(Line::raw(format!(
+            "  kept, needed by kept names: {}",
+            f.kept_for_deps.join(", ")
+        )));
+    }
+    for (name, uses) in &f.missing {
+        out.push(Line::styled(
+            format!(
+                "  warning: {name} uses {}, which this edit drops (ctrl-d keeps them)",
+                uses.join(", ")
+            ),
+            Style::default().fg(t.warn).add_modifier(Modifier::BOLD),
         ));
     }
     for (name, users) in &f.still_needed {

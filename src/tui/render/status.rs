@@ -22,10 +22,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::default().fg(t.accent).add_modifier(Modifier::BOLD),
             ),
             Span::raw(clip(
-                &format!("{}▏", app.tree.search),
-                left_w.saturating_sub(22),
+                &format!("{}▏", app.search_text()),
+                left_w.saturating_sub(56),
             )),
-            Span::styled("  enter keep · esc clear", Style::default().fg(t.dim)),
+            Span::styled(
+                if app.search_pane == Pane::Files {
+                    "  finds a checkpoint · enter keep (n/N next) · esc clear"
+                } else {
+                    "  filters names · enter keep (n/N next) · esc clear"
+                },
+                Style::default().fg(t.dim),
+            ),
         ])
     } else if let Some(m) = &app.message {
         let color = match m.level {

@@ -7,7 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph};
 
-use super::{clip, fit, fit_right, pane_block, scroll_into_view, short_type};
+use super::{clip, fit, fit_right, pane_block, short_type};
+use crate::text::words::plural;
 use crate::tui::app::{App, Pane};
 use crate::tui::human_size;
 
@@ -26,10 +27,17 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             } else {
                 String::new()
             };
+            // A kept search is a filter: say so where the names are.
+            let search = if !app.tree.search.is_empty() && !app.searching {
+                format!(" · /{} (esc clears)", app.tree.search)
+            } else {
+                String::new()
+            };
+            let n = s.entries.len();
             format!(
-                " {} · {} names{marks}{hidden} ",
+                " {}{search} · {n} {}{marks}{hidden} ",
                 app.display_name(&o.path),
-                s.entries.len()
+                plural(n, "name", "names")
             )
         }
         None => " namespace ".to_string(),
@@ -78,7 +86,7 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
     };
     if app.tree.rows.is_empty() {
         let why = if !app.tree.search.is_empty() || app.tree.hidden > 0 {
-            "no names match (esc clears the search, . and i toggle hiding)".to_string()
+            "no names match (esc clears the search; . and i toggle hiding)".to_string()
         } else if let Some(e) = &o.session.program.error {
             format!("no complete names: {e}")
         } else {
@@ -102,7 +110,7 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
         ..inner
     };
     let height = inner.height as usize;
-    scroll_into_view(&mut app.tree.offset, app.tree.selected, height);
+    app.tree.scroll_to_fit(height);
     let w = inner.width as usize;
     let visible = app.tree.rows.iter().skip(app.tree.offset).take(height);
     let name_w = visible
@@ -148,6 +156,7 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
     head.push(Span::raw(" "));
     head.push(Span::styled(clip("Value", preview_w), dim));
     frame.render_widget(Paragraph::new(Line::from(head)), header_area);
+    let d = o.session.describer();
     let mut lines = Vec::with_capacity(height);
     for (i, r) in app
         .tree
@@ -200,8 +209,14 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             ));
         }
         spans.push(Span::raw(" "));
+        // A preview made for this width ends well (`…} (len 3)`); cutting a
+        // longer one would leave `…}…`.
+        let preview = match r.node {
+            Some(n) if r.preview.chars().count() > preview_w => d.preview(n, preview_w),
+            _ => r.preview.clone(),
+        };
         spans.push(Span::styled(
-            clip(&crate::text::escape(&r.preview), preview_w),
+            clip(&crate::text::escape(&preview), preview_w),
             Style::default().fg(if r.fact { t.dim } else { t.text }),
         ));
         let mut line = Line::from(spans);

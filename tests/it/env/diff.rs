@@ -8,7 +8,7 @@ use brine::diff::{Change, diff};
 use brine::session::Session;
 use serde_json::Value;
 
-use super::{brine, json_of};
+use super::brine;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/diff")
@@ -119,12 +119,13 @@ fn a_file_compared_with_itself_is_unchanged_for_every_fixture() {
 }
 
 #[test]
-fn diff_json_lists_names_and_size_deltas_and_exits_0() {
+fn diff_json_lists_names_and_size_deltas_and_exits_1() {
     let a = dir().join("list_append--a.pkl");
     let b = dir().join("list_append--b.pkl");
     let out = brine(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--json"]);
-    assert_eq!(out.status.code(), Some(0));
-    let v = json_of(&out);
+    // As diff(1): 1 when the files differ.
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["changed"], serde_json::json!(["items"]));
     let items = v["entries"]
         .as_array()
@@ -137,7 +138,7 @@ fn diff_json_lists_names_and_size_deltas_and_exits_0() {
     assert_eq!(items["details"][0]["kind"], "added");
     assert_eq!(v["size_delta"], 2);
     let text = brine(&["diff", a.to_str().unwrap(), b.to_str().unwrap()]);
-    assert_eq!(text.status.code(), Some(0));
+    assert_eq!(text.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&text.stdout).contains("+ [3]: 4"));
 }
 

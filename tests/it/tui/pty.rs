@@ -35,6 +35,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 impl Tui {
     /// Starts `brine DIR` at 100×30 with its config and data dirs under `home`.
     fn start(dir: &Path, home: &Path, python: Option<&Path>) -> Tui {
+        Tui::start_with(Some(dir), home, python)
+    }
+
+    /// Starts `brine [ARG]` in `home` (the current folder).
+    fn start_with(arg: Option<&Path>, home: &Path, python: Option<&Path>) -> Tui {
         let (rows, cols) = (30, 100);
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -48,8 +53,11 @@ impl Tui {
         let py = python.map_or("python3".to_string(), |p| p.display().to_string());
         std::fs::write(&config, format!("[restore]\npython = \"{py}\"\n")).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_brine"));
-        cmd.arg(dir);
+        if let Some(a) = arg {
+            cmd.arg(a);
+        }
         cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("BRINE_CHECKPOINT_DIR");
         cmd.env("BRINE_CONFIG", &config);
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("RUST_BACKTRACE", "0");
@@ -150,7 +158,7 @@ const SAMPLES: &[&str] = &[
 fn browse_open_expand_and_see_a_new_checkpoint_appear() {
     let (tmp, dir) = sample_dir(SAMPLES);
     let tui = Tui::start(&dir, tmp.path(), None);
-    tui.wait_for("checkpoint_helper");
+    tui.wait_for(" helpers ");
     assert!(tui.parser.lock().unwrap().screen().alternate_screen());
     // Open the first checkpoint and find a name by search.
     tui.send("\r");
@@ -181,13 +189,13 @@ fn filter_with_a_pattern_rewrites_the_file_on_disk() {
     let file = dir.join("checkpoint_analysis.pkl");
     assert!(Session::open(&file).unwrap().entry("summary").is_some());
     let tui = Tui::start(&dir, tmp.path(), None);
-    tui.wait_for("checkpoint_helper");
+    tui.wait_for(" helpers ");
     tui.send("\r");
     tui.wait_for("__name__");
     tui.send("f");
     tui.wait_for("pattern");
     tui.send("summ");
-    tui.wait_for("1 names go");
+    tui.wait_for("1 name goes");
     tui.send("\r");
     tui.wait_for("now? enter/y");
     tui.send("y");
@@ -223,7 +231,7 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     let tui = Tui::start(&dir, tmp.path(), Some(&fake));
-    tui.wait_for("checkpoint_helper");
+    tui.wait_for(" helpers ");
     tui.send("\r");
     tui.wait_for("__name__");
     tui.send("R");
@@ -237,7 +245,7 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
     tui.send("\r");
     let s = tui.wait_for("exit 7");
     // Back in the UI, fully redrawn.
-    assert!(s.contains("checkpoint_helper"), "{s}");
+    assert!(s.contains(" helpers "), "{s}");
     // The last run is the restore itself (the env probes ran before it): the
     // snippet from `crate::restore` loads the scanned bytes brine hands over
     // as descriptor 3, never a path another user could swap.
@@ -257,7 +265,7 @@ fn diff_with_a_marked_checkpoint_shows_changes_and_their_items() {
     let tui = Tui::start(&dir, tmp.path(), None);
     // Every checkpoint must be listed before G can reach the last one (the watcher may
     // still be adding rows on a loaded machine).
-    tui.wait_for("checkpoint_traini");
+    tui.wait_for(" training ");
     tui.wait_for("ckpts (3)");
     // Mark the last checkpoint, open the first, diff them.
     tui.send("G ");
@@ -276,5 +284,25 @@ fn diff_with_a_marked_checkpoint_shows_changes_and_their_items() {
     assert!(s.contains("size "), "{s}");
     tui.send("\x1b");
     tui.wait("the diff closed", |s| !s.contains("removed"));
+    tui.quit();
+}
+
+#[test]
+fn a_checkpoint_on_the_command_line_opens_its_folder_with_it_selected() {
+    let (tmp, dir) = sample_dir(SAMPLES);
+    let tui = Tui::start_with(Some(&dir.join("checkpoint_training.pkl")), tmp.path(), None);
+    let s = tui.wait_for("checkpoint_training.pkl · 22 names");
+    assert!(s.contains("ckpts (3)"), "the whole folder is listed: {s}");
+    tui.quit();
+}
+
+#[test]
+fn brine_in_a_project_root_finds_the_checkpoints_folder() {
+    let (tmp, dir) = sample_dir(SAMPLES);
+    // sample_dir made <tmp>/ckpts; the companion's folder is ./checkpoints.
+    std::fs::rename(&dir, tmp.path().join("checkpoints")).unwrap();
+    let tui = Tui::start_with(None, tmp.path(), None);
+    let s = tui.wait_for(" helpers ");
+    assert!(s.contains("checkpoints (3)"), "{s}");
     tui.quit();
 }

@@ -1,0 +1,148 @@
+"""Writes src/session/knowledge/table.tsv: what each public name of the standard
+library and of numpy/pandas *is*, as real CPython 3.7-3.13 and the pinned
+numpy/pandas report it. brine compiles the table in (include_str!) and looks
+names up there when a pickle references them; it never imports anything itself.
+
+Usage (the fixture envs built by tests/fixtures/setup_envs.sh hold the pinned
+numpy/pandas for each Python):
+
+    python3 tools/gen_knowledge.py /work/envs/fixture-envs/py3*/bin/python \
+        > src/session/knowledge/table.tsv
+
+For every interpreter it imports a fixed list of commonly used modules (and
+numpy, pandas when installed), then, for every loaded standard-library or
+numpy/pandas module M and every public attribute N of it, records what the
+object is:
+
+    C<metaclass>   a class; type(obj) is the metaclass (builtins.type, abc.ABCMeta ...)
+    F<type>        a plain function (builtins.function, builtins.builtin_function_or_method)
+    O<type>        any other object (a constant, a singleton, a ufunc, a typing construct)
+
+each type written as type.__module__ + '.' + type.__qualname__. Classes and
+functions are also recorded under their own __module__ and __qualname__, the
+name pickle and dill use for them. A name whose answer differs between
+interpreters (enum.EnumMeta vs enum.EnumType, numpy 1 vs 2) keeps every answer
+with the runs that gave it, as `answer@py/np,py/np...` (py = 3.x minor,
+np = numpy major, 0 when numpy is absent); brine picks the one the file's
+evidence allows, or shows the alternatives. Modules themselves are not listed.
+
+It only imports modules and reads attributes; it never loads a pickle.
+"""
+import json
+import subprocess
+import sys
+
+IMPORTS = """
+abc argparse array ast asyncio base64 binascii bisect bz2 calendar cmath codecs collections
+collections.abc concurrent.futures configparser contextlib copy csv ctypes dataclasses datetime
+decimal difflib dis email enum fnmatch fractions functools gc getpass glob graphlib gzip hashlib
+heapq hmac html http.client importlib inspect io ipaddress itertools json locale logging
+logging.handlers lzma math multiprocessing numbers operator os os.path pathlib pickle platform
+pprint queue random re secrets shlex shutil signal socket sqlite3 statistics string struct
+subprocess sys tarfile tempfile textwrap threading time timeit tomllib traceback types typing
+unicodedata unittest urllib.parse urllib.request uuid warnings weakref xml.etree.ElementTree
+zipfile zlib zoneinfo
+numpy numpy.random numpy.linalg numpy.fft numpy.ma numpy.dtypes numpy.polynomial
+pandas pandas.api.types pandas.tseries.offsets pandas.arrays
+""".split()
+
+PROBE = r"""
+import importlib, json, os, sys, sysconfig, types, warnings
+warnings.simplefilter("ignore")
+for m in IMPORTS:
+    try:
+        importlib.import_module(m)
+    except Exception:
+        pass
+stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+def home(name, mod):
+    top = name.split(".")[0]
+    if top in ("numpy", "pandas"):
+        return True
+    if top in sys.builtin_module_names:
+        return True
+    f = getattr(mod, "__file__", None)
+    if not f:
+        return False
+    f = os.path.realpath(f)
+    return f.startswith(stdlib + os.sep) and "site-packages" not in f
+def tn(t):
+    return "%s.%s" % (getattr(t, "__module__", "?"), getattr(t, "__qualname__", t.__name__))
+PLAIN = (types.FunctionType, types.BuiltinFunctionType)
+def what(obj):
+    if isinstance(obj, types.ModuleType):
+        return None
+    if isinstance(obj, type):
+        return "C" + tn(type(obj))
+    if isinstance(obj, PLAIN):
+        return "F" + tn(type(obj))
+    return "O" + tn(type(obj))
+out = {}
+for name, mod in sorted(sys.modules.items()):
+    if mod is None or not home(name, mod):
+        continue
+    try:
+        items = list(vars(mod).items())
+    except Exception:
+        continue
+    for attr, obj in items:
+        if attr.startswith("_"):
+            continue
+        try:
+            w = what(obj)
+        except Exception:
+            continue
+        if w is None:
+            continue
+        out[name + "\t" + attr] = w
+        if isinstance(obj, type) or isinstance(obj, PLAIN):
+            m = getattr(obj, "__module__", None)
+            q = getattr(obj, "__qualname__", None)
+            if isinstance(m, str) and isinstance(q, str) and "<" not in q:
+                out.setdefault(m + "\t" + q, w)
+try:
+    import numpy
+    np = int(numpy.__version__.split(".")[0])
+except Exception:
+    np = 0
+print(json.dumps({"py": sys.version_info[1], "np": np, "table": out}))
+"""
+
+
+def main(pythons):
+    runs = []
+    for py in pythons:
+        code = "IMPORTS = %r\n" % IMPORTS + PROBE
+        res = subprocess.run([py, "-c", code], capture_output=True, text=True, check=True)
+        runs.append(json.loads(res.stdout))
+    runs.sort(key=lambda r: (r["py"], r["np"]))
+    labels = ["%d/%d" % (r["py"], r["np"]) for r in runs]
+    keys = sorted(set(k for r in runs for k in r["table"]))
+    lines = ["# Generated by tools/gen_knowledge.py from: " + " ".join(labels) + ". Do not edit.",
+             "# '@module' starts a module; then 'name<TAB>answer...'. C = Cbuiltins.type,",
+             "# F = Fbuiltins.function, B = Fbuiltins.builtin_function_or_method."]
+    short = {"Cbuiltins.type": "C", "Fbuiltins.function": "F",
+             "Fbuiltins.builtin_function_or_method": "B"}
+    module = None
+    for k in keys:
+        m, n = k.split("\t", 1)
+        if "<" in m or not m:
+            continue
+        if m != module:
+            lines.append("@" + m)
+            module = m
+        seen = {}
+        for label, r in zip(labels, runs):
+            w = r["table"].get(k)
+            if w is not None:
+                seen.setdefault(short.get(w, w), []).append(label)
+        if len(seen) == 1:
+            answers = list(seen)
+        else:
+            answers = ["%s@%s" % (w, ",".join(ls)) for w, ls in sorted(seen.items())]
+        lines.append(n + "\t" + "\t".join(answers))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
