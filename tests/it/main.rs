@@ -13,3 +13,4 @@ mod robustness;
 mod scan;
 mod tui;
 mod views;
+mod writes;
