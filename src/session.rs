@@ -15,6 +15,7 @@ pub mod namespace;
 pub mod ndarray;
 pub mod pandas;
 pub mod pyrepr;
+pub mod signature;
 pub mod sizes;
 pub mod view;
 

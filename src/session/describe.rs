@@ -150,7 +150,7 @@ impl<'p> Describer<'p> {
         }
     }
 
-    fn post_attr(&self, id: NodeId, name: &str) -> Option<NodeId> {
+    pub(crate) fn post_attr(&self, id: NodeId, name: &str) -> Option<NodeId> {
         self.post
             .attrs
             .get(&id)?

@@ -78,12 +78,7 @@ impl Describer<'_> {
             };
         }
         if let Some((info, _)) = self.function_code(id) {
-            let defaults = self.args(id).get(3).map_or(0, |&d| p.items(d).len());
-            f.signature = Some(format!(
-                "{}{}",
-                self.function_name(id, &info),
-                info.signature(defaults)
-            ));
+            f.signature = Some(self.function_signature(id, &info));
         }
         f
     }

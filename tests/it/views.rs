@@ -249,7 +249,7 @@ fn pandas_views_equal_pandas() {
         let tag = path.file_name().unwrap().to_string_lossy().to_string();
         for (name, truth) in exp["values"].as_object().unwrap() {
             let kind = truth["kind"].as_str().unwrap();
-            if matches!(kind, "ndarray" | "scalar" | "plain") {
+            if matches!(kind, "ndarray" | "scalar" | "plain" | "function") {
                 continue;
             }
             let what = format!("{tag} {name}");
@@ -403,4 +403,30 @@ fn lying_dataframes_get_one_line_through_the_cli() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(v["problem"].as_str().unwrap().contains(want), "{v}");
     }
+}
+
+/// Signatures with the stored defaults as reprs, keyword-only ones included, equal `inspect.signature`.
+#[test]
+fn function_signatures_equal_inspect_signature() {
+    let mut t = Tally::default();
+    for (path, exp) in fixtures() {
+        let s = Session::open(&path).unwrap();
+        let d = s.describer();
+        let tag = path.file_name().unwrap().to_string_lossy().to_string();
+        for (name, truth) in exp["values"].as_object().unwrap() {
+            if truth["kind"] != "function" {
+                continue;
+            }
+            let e = s.entries.iter().find(|e| &e.name == name).unwrap();
+            let got = d.facts(e.value.unwrap()).signature;
+            t.check(
+                format!("{tag} {name}"),
+                got.as_deref() == truth["signature"].as_str(),
+                || format!("{got:?} vs {}", truth["signature"]),
+            );
+        }
+    }
+    eprintln!("signatures equal to Python's: {} of {}", t.equal, t.checked);
+    assert!(t.checked >= 10);
+    assert!(t.problems.is_empty(), "{}", t.problems.join("\n"));
 }

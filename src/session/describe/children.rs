@@ -52,8 +52,9 @@ impl<'p> Describer<'p> {
         if let Some((info, code)) = self.function_code(id) {
             let args = self.args(id);
             out.push(Child::fact("qualname", self.function_name(id, &info)));
-            let defaults = args.get(3).map_or(0, |&d| p.items(d).len());
-            out.push(Child::fact("signature", info.signature(defaults)));
+            let sig = self.function_signature(id, &info);
+            let params = sig.find('(').map_or(sig.as_str(), |i| &sig[i..]);
+            out.push(Child::fact("signature", params));
             if let Some(f) = &info.filename {
                 out.push(Child::fact("file", f.clone()));
             }

@@ -149,9 +149,7 @@ impl<'p> Describer<'p> {
         let ty = self.type_of(id);
         let t = ty.as_str();
         if let Some((info, _)) = self.function_code(id) {
-            let name = self.function_name(id, &info);
-            let defaults = self.args(id).get(3).map_or(0, |&d| p.items(d).len());
-            return format!("def {name}{}", info.signature(defaults));
+            return format!("def {}", self.function_signature(id, &info));
         }
         if t == "builtins.code"
             && let Some(info) = self.code(id)

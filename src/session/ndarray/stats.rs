@@ -1,11 +1,15 @@
 //! min / max / mean / NaN count of a numeric array, streamed over its bytes in
 //! 1 MiB reads (never the whole array in memory). NaN is left out of min, max
 //! and mean, as numpy's nanmin/nanmax/nanmean do; the mean is summed in float64
-//! in numpy's own pairwise order (blocks of 128, eight accumulators), so it
-//! equals numpy's to the last bit for arrays read in memory order.
+//! in numpy's own order (8192-element buffers added in turn, pairwise within
+//! each: blocks of 128, eight accumulators), so it equals numpy's to the last bit
+//! for arrays read in memory order.
 
 use super::{ArrayView, Bytes, Data, Elem};
 use crate::pickle::Source;
+
+/// numpy's default ufunc buffer size, in elements.
+const BUFSIZE: u64 = 8192;
 
 /// Bytes read at a time.
 const CHUNK: u64 = 1 << 20;
@@ -97,10 +101,25 @@ impl Reader<'_> {
         };
         match (d.kind, d.size, d.big_endian) {
             ('f', 8, false) => {
+                // The hot path: plain float64, min/max kept in registers.
+                let (mut mn, mut mx, mut nans) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+                self.buf.reserve(self.raw.len() / 8);
                 for c in self.raw.chunks_exact(8) {
                     let x = f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-                    push(x, &mut self.buf);
+                    if x.is_nan() {
+                        nans += 1;
+                        self.buf.push(0.0);
+                    } else {
+                        mn = mn.min(x);
+                        mx = mx.max(x);
+                        self.buf.push(x);
+                    }
                 }
+                if nans < (self.raw.len() / 8) as u64 {
+                    st.min = Some(st.min.map_or(mn, |m| m.min(mn)));
+                    st.max = Some(st.max.map_or(mx, |m| m.max(mx)));
+                }
+                st.nan_count += nans;
             }
             ('f', 4, false) => {
                 for c in self.raw.chunks_exact(4) {
@@ -217,7 +236,14 @@ pub fn stats(a: &ArrayView, src: &Source) -> Option<Result<Stats, String>> {
         },
         err: None,
     };
-    let sum = if count == 0 { 0.0 } else { r.pairwise(count) };
+    // numpy reduces through 8192-element buffers: pairwise within each, added in order.
+    let mut sum = 0.0;
+    let mut done = 0;
+    while done < count {
+        let n = BUFSIZE.min(count - done);
+        sum += r.pairwise(n);
+        done += n;
+    }
     if let Some(e) = r.err {
         return Some(Err(e));
     }
