@@ -23,6 +23,23 @@ pub struct Plan {
     pub still_needed: Vec<(String, Vec<String>)>,
     /// Bytes the dropped entries account for (their exclusive sizes).
     pub bytes_saved: u64,
+    /// Kept names that need names this edit drops: (kept name, the dropped names it uses).
+    /// Loading or calling such a name fails (`NameError`); `--with-deps` keeps them.
+    pub missing: Vec<(String, Vec<String>)>,
+    /// What each kept name needs from the namespace (names with needs only).
+    pub deps: Vec<(String, Vec<String>)>,
+    /// Names kept only because kept names need them (`--with-deps`).
+    pub kept_for_deps: Vec<String>,
+}
+
+impl Plan {
+    /// One line per kept name that this edit breaks: `f uses math, config, which this edit drops`.
+    pub fn warnings(&self) -> Vec<String> {
+        self.missing
+            .iter()
+            .map(|(name, uses)| format!("{name} uses {}, which this edit drops", uses.join(", ")))
+            .collect()
+    }
 }
 
 /// The new pickle and the plan it carries out.
@@ -60,6 +77,51 @@ impl Session {
         }
         let drop: HashSet<&str> = names.iter().copied().collect();
         slice(self, &drop, false)
+    }
+
+    /// Drops `names` except those that kept names need (`filter --with-deps`).
+    pub fn dump_without_keeping_deps(&self, names: &[&str]) -> Result<Edited, EditError> {
+        let drop = self.drop_keeping_deps(names);
+        let drop: Vec<&str> = drop.iter().map(String::as_str).collect();
+        let mut edited = self.dump_without(&drop)?;
+        edited.plan.kept_for_deps = names
+            .iter()
+            .filter(|n| !drop.contains(n))
+            .map(|n| n.to_string())
+            .collect();
+        Ok(edited)
+    }
+
+    /// Of `names`, the ones that can go without breaking a name that stays.
+    pub fn drop_keeping_deps(&self, names: &[&str]) -> Vec<String> {
+        let kept: Vec<&str> = self
+            .entries
+            .iter()
+            .map(|e| e.name.as_str())
+            .filter(|n| !names.contains(n))
+            .collect();
+        let needed = self.needed_by(&kept);
+        names
+            .iter()
+            .filter(|n| !needed.iter().any(|x| x == *n))
+            .map(|n| n.to_string())
+            .collect()
+    }
+
+    /// Keeps `names` and everything they need, transitively (`extract --with-deps`,
+    /// `restore --only`).
+    pub fn dump_only_with_deps(&self, names: &[&str]) -> Result<Edited, EditError> {
+        for n in names {
+            if self.entry(n).is_none() {
+                return Err(EditError::NoSuchName(n.to_string()));
+            }
+        }
+        let extra = self.needed_by(names);
+        let mut all: Vec<&str> = names.to_vec();
+        all.extend(extra.iter().map(String::as_str));
+        let mut edited = self.dump_only(&all)?;
+        edited.plan.kept_for_deps = extra;
+        Ok(edited)
     }
 
     /// Keeps only `names` (extract).
@@ -211,6 +273,28 @@ fn plan(s: &Session, drop: &HashSet<&str>, owner: &HashMap<NodeId, usize>) -> Pl
             }
         } else {
             plan.kept.push(e.name.clone());
+        }
+    }
+    let deps = s.deps();
+    for (i, e) in s.entries.iter().enumerate() {
+        if drop.contains(e.name.as_str()) {
+            continue;
+        }
+        let uses: Vec<String> = deps
+            .uses(i)
+            .into_iter()
+            .map(|j| s.entries[j].name.clone())
+            .collect();
+        let missing: Vec<String> = uses
+            .iter()
+            .filter(|n| drop.contains(n.as_str()))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            plan.missing.push((e.name.clone(), missing));
+        }
+        if !uses.is_empty() {
+            plan.deps.push((e.name.clone(), uses));
         }
     }
     plan

@@ -102,10 +102,21 @@ pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
         });
     }
     let names: Vec<&str> = only.iter().map(String::as_str).collect();
-    let edited = session.dump_only(&names).map_err(|e| RestoreError::Edit {
-        path: file.display().to_string(),
-        reason: e.to_string(),
-    })?;
+    // The names and everything they need (functions' globals…): a function restored
+    // without them raises NameError when called.
+    let edited = session
+        .dump_only_with_deps(&names)
+        .map_err(|e| RestoreError::Edit {
+            path: file.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    if !edited.plan.kept_for_deps.is_empty() {
+        eprintln!(
+            "brine: also restoring what {} need: {}",
+            names.join(", "),
+            edited.plan.kept_for_deps.join(", ")
+        );
+    }
     let bytes = edited.to_vec()?;
     let stem = file
         .file_stem()

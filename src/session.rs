@@ -4,7 +4,9 @@
 //! pickle and never imports what it names.
 
 pub mod code;
+pub mod deps;
 pub mod describe;
+pub mod globals;
 pub mod infer;
 pub mod knowledge;
 pub mod names;
@@ -58,6 +60,8 @@ pub struct Session {
     pub warnings: Vec<String>,
     /// For a cut file: the key being read when the input ended.
     pub cut_at_key: Option<String>,
+    /// What each name needs from the namespace, worked out on first use (`deps()`).
+    pub deps: std::sync::OnceLock<deps::Deps>,
 }
 
 impl Session {
@@ -100,6 +104,7 @@ impl Session {
             inferred: infer::Inferred::default(),
             warnings: Vec::new(),
             cut_at_key: None,
+            deps: std::sync::OnceLock::new(),
         };
         s.build();
         s

@@ -1,11 +1,15 @@
 """Writes src/session/code/opcodes.rs: which opcode bytes each CPython minor
-version defines, and how many inline cache entries follow each (3.11+).
+version defines, how many inline cache entries follow each (3.11+), and the
+numbers of the opcodes that name a global (LOAD_GLOBAL, LOAD_NAME, ...).
 
-Run once per interpreter and merge; the Rust side uses the tables to tell
-which Python versions a code object's bytecode is valid for. It reads only
-the `opcode` module of each interpreter; it never loads a pickle.
+Run once over every interpreter; the Rust side uses the tables to tell which
+Python versions a code object's bytecode is valid for, and to decode the
+names a function really looks up in its globals (not its attribute loads).
+It reads only the `opcode` module of each interpreter; it never loads a pickle.
 
-    python3 tools/gen_bytecode_tables.py /root/.pyenv/versions/3.*/bin/python
+    python3 tools/gen_bytecode_tables.py /root/.pyenv/versions/*/bin/python > src/session/code/opcodes.rs
+
+2.7 is included for its global opcodes only (its bytecode is not wordcode).
 """
 import json
 import subprocess
@@ -14,7 +18,9 @@ import sys
 PROBE = r"""
 import json, opcode, sys
 caches = getattr(opcode, "_inline_cache_entries", None)
-valid = sorted(set(v for k, v in opcode.opmap.items() if v < 256 and not k.startswith("INSTRUMENTED_")))
+# CACHE (3.11+) fills inline cache slots and RESERVED is never emitted: neither starts an instruction.
+valid = sorted(set(v for k, v in opcode.opmap.items()
+                   if v < 256 and not k.startswith("INSTRUMENTED_") and k not in ("CACHE", "RESERVED")))
 cache = [0] * 256
 if caches is not None:
     if isinstance(caches, dict):
@@ -25,8 +31,21 @@ if caches is not None:
         for i, n in enumerate(caches):
             cache[i] = n
 # Specialised (adaptive) opcodes are never written to code objects; only opmap counts.
+# Opcodes whose argument indexes co_names and means a global (or a name that falls back to one).
+names = ["LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_FROM_DICT_OR_GLOBALS"]
+globals_ops = [opcode.opmap.get(n, 256) for n in names]
 print(json.dumps({"v": "%d.%d" % sys.version_info[:2], "valid": valid, "cache": cache,
-                  "ext": opcode.opmap.get("EXTENDED_ARG"), "have_argument": opcode.HAVE_ARGUMENT}))
+                  "ext": opcode.opmap.get("EXTENDED_ARG"), "have_argument": opcode.HAVE_ARGUMENT,
+                  "globals": globals_ops, "store_name": opcode.opmap["STORE_NAME"],
+                  # 3.11+: LOAD_GLOBAL's argument is namei << 1 | push_null.
+                  "global_shift": 1 if sys.version_info >= (3, 11) else 0,
+                  "wordcode": sys.version_info >= (3, 6),
+                  "hasconst": sorted(set(opcode.hasconst)), "hasname": sorted(set(opcode.hasname)),
+                  # How far a co_names index is shifted left in the argument of these opcodes.
+                  "name_shift": sorted([(opcode.opmap[n], k) for n, k in
+                                        [("LOAD_GLOBAL", 1 if sys.version_info >= (3, 11) else 0),
+                                         ("LOAD_ATTR", 1 if sys.version_info >= (3, 12) else 0),
+                                         ("LOAD_SUPER_ATTR", 2)] if n in opcode.opmap and k])}))
 """
 
 
@@ -46,10 +65,32 @@ def main(pythons):
         "    pub valid: [u64; 4],",
         "    /// Inline cache entries (2 bytes each) after each opcode.",
         "    pub cache: [u8; 256],",
+        "    /// LOAD_GLOBAL, LOAD_NAME, STORE_GLOBAL, DELETE_GLOBAL, LOAD_FROM_DICT_OR_GLOBALS (256: none).",
+        "    pub globals: [u16; 5],",
+        "    pub store_name: u8,",
+        "    pub extended_arg: u8,",
+        "    pub have_argument: u8,",
+        "    /// How far LOAD_GLOBAL's argument is shifted left (1 from 3.11 on).",
+        "    pub global_shift: u8,",
+        "    /// Two bytes per instruction (3.6+); else 1 or 3 (2.7).",
+        "    pub wordcode: bool,",
+        "    /// Bit n set when opcode n's argument indexes co_consts.",
+        "    pub hasconst: [u64; 4],",
+        "    /// Bit n set when opcode n's argument indexes co_names (shifted, see name_shift).",
+        "    pub hasname: [u64; 4],",
+        "    /// (opcode, shift) for opcodes whose co_names index is `arg >> shift`.",
+        "    pub name_shift: &'static [(u8, u8)],",
         "}",
         "",
         "pub static TABLES: &[Table] = &[",
     ]
+    def bitmap(ops):
+        b = [0, 0, 0, 0]
+        for op in ops:
+            if op < 256:
+                b[op // 64] |= 1 << (op % 64)
+        return ", ".join("0x%016x" % x for x in b)
+
     for r in rows:
         bits = [0, 0, 0, 0]
         for op in r["valid"]:
@@ -59,6 +100,15 @@ def main(pythons):
         lines.append('        version: "%s",' % r["v"])
         lines.append("        valid: [%s]," % ", ".join("0x%016x" % b for b in bits))
         lines.append("        cache: [%s]," % cache)
+        lines.append("        globals: [%s]," % ", ".join(str(g) for g in r["globals"]))
+        lines.append("        store_name: %d," % r["store_name"])
+        lines.append("        extended_arg: %d," % r["ext"])
+        lines.append("        have_argument: %d," % r["have_argument"])
+        lines.append("        global_shift: %d," % r["global_shift"])
+        lines.append("        wordcode: %s," % ("true" if r["wordcode"] else "false"))
+        lines.append("        hasconst: [%s]," % bitmap(r["hasconst"]))
+        lines.append("        hasname: [%s]," % bitmap(r["hasname"]))
+        lines.append("        name_shift: &[%s]," % ", ".join("(%d, %d)" % tuple(x) for x in r["name_shift"]))
         lines.append("    },")
     lines.append("];")
     sys.stdout.write("\n".join(lines) + "\n")

@@ -30,6 +30,10 @@ pub struct FilterArgs {
     /// Show what would go and the bytes saved; write nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// Keep the names that kept names need (functions' globals, classes of instances…)
+    /// even when a pattern matches them
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -42,6 +46,9 @@ pub struct ExtractArgs {
     pub names: Vec<String>,
     #[arg(long, short = 'o', required = true)]
     pub output: PathBuf,
+    /// Also keep what the names need, transitively (functions' globals, classes of instances…)
+    #[arg(long)]
+    pub with_deps: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -127,8 +134,25 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         .map(|e| e.name.as_str())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
+    let rescued: Vec<String>;
+    let names: Vec<&str> = if a.with_deps {
+        let drop = s.drop_keeping_deps(&names);
+        rescued = names
+            .iter()
+            .filter(|n| !drop.iter().any(|d| d == *n))
+            .map(|n| n.to_string())
+            .collect();
+        names
+            .into_iter()
+            .filter(|n| drop.iter().any(|d| d == n))
+            .collect()
+    } else {
+        rescued = Vec::new();
+        names
+    };
     if a.dry_run || names.is_empty() {
-        let plan = s.plan_without(&names);
+        let mut plan = s.plan_without(&names);
+        plan.kept_for_deps = rescued;
         report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
         if names.is_empty() && !a.json {
             eprintln!(
@@ -138,7 +162,8 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         }
         return Ok(0);
     }
-    let edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let mut edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    edited.plan.kept_for_deps = rescued;
     let target = target.expect("checked above");
     let reason = if a.in_place {
         "filter --in-place"
@@ -183,7 +208,12 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
         )));
     }
     let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
-    let edited = s.dump_only(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let edited = if a.with_deps {
+        s.dump_only_with_deps(&names)
+    } else {
+        s.dump_only(&names)
+    }
+    .map_err(|e| fail_edit(&a.file, e))?;
     let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "extract")?;
     follow_sidecar(&a.file, &a.output);
     report(
@@ -311,6 +341,10 @@ fn report(
             "bytes_before": before,
             "bytes_after": written.map(|w| w.bytes),
             "still_needed": plan.still_needed.iter().map(|(n, by)| json!({"name": n, "needed_by": by})).collect::<Vec<Value>>(),
+            "dependencies": plan.deps.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "missing": plan.missing.iter().map(|(n, uses)| json!({"name": n, "uses": uses})).collect::<Vec<Value>>(),
+            "warnings": plan.warnings(),
+            "kept_for_deps": plan.kept_for_deps,
             "backup": written.and_then(|w| w.backup.as_ref()).map(|b| b.display().to_string()),
         });
         return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
@@ -333,6 +367,15 @@ fn report(
             "  note: '{n}' is still needed by '{}': its object stays, the name goes",
             by.join("', '")
         );
+    }
+    if !plan.kept_for_deps.is_empty() {
+        println!(
+            "  kept because kept names need them: {}",
+            plan.kept_for_deps.join(", ")
+        );
+    }
+    for w in plan.warnings() {
+        eprintln!("brine: warning: {w} (--with-deps keeps them)");
     }
     if let (Some(o), Some(w)) = (out, written) {
         println!(

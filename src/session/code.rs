@@ -1,7 +1,8 @@
 //! Facts about the code objects a session carries (`_create_code(...)`):
-//! signature, file, line, names used, and which Python wrote them. The
-//! bytecode is decoded only to check which interpreter's opcode table it fits;
-//! it is never run.
+//! signature, file, line, the globals it really looks up, and which Python
+//! wrote them. The bytecode is decoded (with each interpreter's generated
+//! opcode table) only to check which table it fits and which names its
+//! global opcodes name; it is never run.
 
 mod opcodes;
 
@@ -15,7 +16,13 @@ pub struct CodeInfo {
     pub kwonly: u32,
     pub flags: u32,
     pub varnames: Vec<String>,
+    /// `co_names`: globals *and* attribute names, mixed.
     pub names: Vec<String>,
+    /// The names this code object's own bytecode looks up in (or stores to) its globals:
+    /// LOAD_GLOBAL, LOAD_NAME, STORE_GLOBAL, DELETE_GLOBAL, LOAD_FROM_DICT_OR_GLOBALS, in
+    /// first-use order. `None` when no opcode table decodes the bytecode (then only
+    /// `names`, a superset, is known). Nested code objects are not included.
+    pub globals: Option<Vec<String>>,
     pub freevars: Vec<String>,
     pub filename: Option<String>,
     pub name: Option<String>,
@@ -286,15 +293,21 @@ pub fn code_info(p: &Program, args: NodeId) -> Option<CodeInfo> {
         },
         pythons: lay.pythons.to_vec(),
         nested: Vec::new(),
+        globals: None,
+    };
+    let code = bytes_of(p, items[lay.code]);
+    let counts = Counts {
+        consts: p.items(items[lay.consts]).len(),
+        names: info.names.len(),
     };
     if lay.check_bytecode
-        && let Some(code) = bytes_of(p, items[lay.code])
+        && let Some(code) = &code
     {
         let fits: Vec<&'static str> = info
             .pythons
             .iter()
             .copied()
-            .filter(|v| bytecode_fits(v, &code))
+            .filter(|v| bytecode_fits(v, code) && args_fit(v, code, &counts))
             .collect();
         // Versions we have no table for (3.0–3.5, 3.14) stay possible when nothing else fits.
         if !fits.is_empty() || info.pythons.iter().all(|v| has_table(v)) {
@@ -304,7 +317,96 @@ pub fn code_info(p: &Program, args: NodeId) -> Option<CodeInfo> {
         }
     }
     info.nested = p.items(items[lay.consts]).to_vec();
+    if let Some(code) = &code {
+        info.globals = globals_of(&info.pythons, code, &info.names);
+    }
     Some(info)
+}
+
+/// One decoded instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instr {
+    /// Byte offset in `co_code`.
+    pub offset: usize,
+    pub op: u8,
+    /// The argument with any EXTENDED_ARG prefixes folded in (0 for argument-less opcodes).
+    pub arg: u32,
+}
+
+/// Decodes `code` with `version`'s opcode table: EXTENDED_ARG folded into the next
+/// instruction, inline caches (3.11+) skipped. `None` when there is no table for that
+/// version or the stream does not decode with it.
+pub fn decode(version: &str, code: &[u8]) -> Option<Vec<Instr>> {
+    let t = opcodes::TABLES.iter().find(|t| t.version == version)?;
+    let mut out = Vec::new();
+    let mut ext: u32 = 0;
+    let mut i = 0;
+    while i < code.len() {
+        let op = code[i];
+        let (arg, len) = if t.wordcode {
+            let a = u32::from(*code.get(i + 1)?);
+            (a, 2 + 2 * usize::from(t.cache[usize::from(op)]))
+        } else if op >= t.have_argument {
+            let lo = u32::from(*code.get(i + 1)?);
+            let hi = u32::from(*code.get(i + 2)?);
+            (lo | hi << 8, 3)
+        } else {
+            (0, 1)
+        };
+        let shift = if t.wordcode { 8 } else { 16 };
+        let full = ext.checked_shl(shift).unwrap_or(0) | arg;
+        if op == t.extended_arg {
+            ext = full;
+        } else {
+            ext = 0;
+            out.push(Instr {
+                offset: i,
+                op,
+                arg: full,
+            });
+        }
+        i += len;
+    }
+    (i == code.len()).then_some(out)
+}
+
+/// The names the global opcodes of `code` refer to, for the first version in `pythons`
+/// whose table decodes it (all fitting tables agree on these opcodes' meaning).
+fn globals_of(pythons: &[&str], code: &[u8], names: &[String]) -> Option<Vec<String>> {
+    'version: for v in pythons {
+        let Some(t) = opcodes::TABLES.iter().find(|t| t.version == *v) else {
+            continue;
+        };
+        let Some(instrs) = decode(v, code) else {
+            continue;
+        };
+        let mut out: Vec<String> = Vec::new();
+        // LOAD_NAME (class bodies, module code) finds a name stored by STORE_NAME first.
+        let stored: Vec<u32> = instrs
+            .iter()
+            .filter(|i| i.op == t.store_name)
+            .map(|i| i.arg)
+            .collect();
+        for ins in &instrs {
+            let Some(which) = t.globals.iter().position(|&g| g == u16::from(ins.op)) else {
+                continue;
+            };
+            let index = match which {
+                0 => ins.arg >> t.global_shift,
+                1 if stored.contains(&ins.arg) => continue,
+                _ => ins.arg,
+            };
+            // An index past co_names: this table is not the one that wrote it.
+            let Some(name) = names.get(index as usize) else {
+                continue 'version;
+            };
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        return Some(out);
+    }
+    None
 }
 
 impl CodeInfo {
@@ -349,9 +451,26 @@ impl CodeInfo {
 fn is_bytes_like(p: &Program, id: NodeId) -> bool {
     match p.node(id).kind {
         NodeKind::Bytes => true,
-        // Protocols 0–2 write bytes as _codecs.encode(text, 'latin1').
-        NodeKind::Reduce => super::names::global_name(p, NodeId(p.node(id).a))
-            .is_some_and(|q| q.is("_codecs", "encode") || q.is("codecs", "encode")),
+        // Protocols 0–2 write bytes as _codecs.encode(text, 'latin1'), and b'' as bytes()
+        // (dill: `_load_type('bytes')()`).
+        NodeKind::Reduce => {
+            let f = NodeId(p.node(id).a);
+            if p.node(f).kind == NodeKind::Reduce {
+                let named = super::names::global_name(p, NodeId(p.node(f).a))
+                    .is_some_and(|q| q.is_dill("_load_type"));
+                let arg = p
+                    .items(NodeId(p.node(f).b))
+                    .first()
+                    .and_then(|&a| p.text(a));
+                return named && arg.as_deref() == Some("bytes");
+            }
+            super::names::global_name(p, f).is_some_and(|q| {
+                q.is("_codecs", "encode")
+                    || q.is("codecs", "encode")
+                    || q.is("builtins", "bytes")
+                    || q.is("__builtin__", "bytes")
+            })
+        }
         _ => false,
     }
 }
@@ -364,7 +483,10 @@ fn bytes_of(p: &Program, id: NodeId) -> Option<Vec<u8>> {
             _ => None,
         },
         NodeKind::Reduce => {
-            let arg = *p.items(NodeId(p.node(id).b)).first()?;
+            let Some(&arg) = p.items(NodeId(p.node(id).b)).first() else {
+                // bytes(): the empty bytes of protocols 0–2.
+                return Some(Vec::new());
+            };
             let text = p.text(arg)?;
             text.chars()
                 .map(|c| u8::try_from(u32::from(c)).ok())
@@ -386,6 +508,9 @@ fn bytecode_fits(version: &str, code: &[u8]) -> bool {
     let Some(t) = opcodes::TABLES.iter().find(|t| t.version == version) else {
         return false;
     };
+    if !t.wordcode {
+        return decode(version, code).is_some();
+    }
     if !code.len().is_multiple_of(2) {
         return false;
     }
@@ -398,6 +523,39 @@ fn bytecode_fits(version: &str, code: &[u8]) -> bool {
         i += 2 + 2 * usize::from(t.cache[op]);
     }
     i == code.len()
+}
+
+/// How many constants and names a code object has, to check its instructions' arguments.
+struct Counts {
+    consts: usize,
+    names: usize,
+}
+
+/// True when every instruction that indexes co_consts or co_names stays in range under
+/// `version`'s table: two tables whose opcodes and cache sizes both happen to fit (3.11
+/// and 3.12) disagree here.
+fn args_fit(version: &str, code: &[u8], counts: &Counts) -> bool {
+    let Some(t) = opcodes::TABLES.iter().find(|t| t.version == version) else {
+        return false;
+    };
+    let Some(instrs) = decode(version, code) else {
+        return false;
+    };
+    let bit = |map: &[u64; 4], op: u8| map[usize::from(op) / 64] & (1 << (op % 64)) != 0;
+    instrs.iter().all(|i| {
+        if bit(&t.hasconst, i.op) {
+            return (i.arg as usize) < counts.consts;
+        }
+        if bit(&t.hasname, i.op) {
+            let shift = t
+                .name_shift
+                .iter()
+                .find(|(op, _)| *op == i.op)
+                .map_or(0, |x| x.1);
+            return ((i.arg >> shift) as usize) < counts.names;
+        }
+        true
+    })
 }
 
 /// Joins per-code-object candidates into one answer: the versions every code object allows.
@@ -452,6 +610,54 @@ mod tests {
         let py313 = [149u8, 0, 103, 0];
         assert!(bytecode_fits("3.13", &py313));
         assert!(!bytecode_fits("3.13", &py311) || !bytecode_fits("3.11", &py313));
+    }
+
+    /// `def f(x): global counter; counter = 1; return math.pi + cos(x) + [y for y in config]`
+    /// as each CPython compiled it (co_code, co_names from the real interpreters).
+    #[test]
+    fn globals_are_the_global_opcodes_not_attribute_loads() {
+        let names: Vec<String> = ["counter", "math", "pi", "cos", "config"]
+            .map(String::from)
+            .to_vec();
+        let want = ["counter", "math", "cos", "config"]
+            .map(String::from)
+            .to_vec();
+        let py27: &[u8] = &[
+            100, 1, 0, 97, 0, 0, 116, 1, 0, 106, 2, 0, 116, 3, 0, 124, 0, 0, 131, 1, 0, 23, 103, 0,
+            0, 116, 4, 0, 68, 93, 12, 0, 125, 1, 0, 124, 1, 0, 94, 2, 0, 113, 29, 0, 23, 83,
+        ];
+        let py37: &[u8] = &[
+            100, 1, 97, 0, 116, 1, 106, 2, 116, 3, 124, 0, 131, 1, 23, 0, 100, 2, 100, 3, 132, 0,
+            116, 4, 68, 0, 131, 1, 23, 0, 83, 0,
+        ];
+        let mut py311 = vec![151, 0, 100, 1, 97, 0, 116, 2];
+        py311.extend([0; 10]);
+        py311.extend([106, 2]);
+        py311.extend([0; 8]);
+        py311.extend([116, 7]);
+        py311.extend([0; 10]);
+        py311.extend([124, 0, 166, 1, 0, 0, 171, 1]);
+        py311.extend([0; 8]);
+        py311.extend([122, 0, 0, 0, 100, 2, 132, 0, 116, 8]);
+        py311.extend([0; 10]);
+        py311.extend([68, 0, 166, 0, 0, 0, 171, 0]);
+        py311.extend([0; 8]);
+        py311.extend([122, 0, 0, 0, 83, 0]);
+        assert_eq!(globals_of(&["2.7"], py27, &names), Some(want.clone()));
+        assert_eq!(globals_of(&["3.7"], py37, &names), Some(want.clone()));
+        assert!(bytecode_fits("3.11", &py311));
+        // 3.11 keeps the comprehension in a nested code object: `config` is the outer iterable.
+        assert_eq!(globals_of(&["3.11"], &py311, &names), Some(want.clone()));
+        // No table for the version: unknown, never a guess.
+        assert_eq!(globals_of(&["3.4"], py37, &names), None);
+    }
+
+    #[test]
+    fn extended_arg_is_folded_into_the_next_instruction() {
+        // 3.7: EXTENDED_ARG 1; LOAD_GLOBAL 2  → LOAD_GLOBAL 258.
+        let ins = decode("3.7", &[144, 1, 116, 2]).unwrap();
+        assert_eq!(ins.len(), 1);
+        assert_eq!((ins[0].op, ins[0].arg), (116, 258));
     }
 
     #[test]

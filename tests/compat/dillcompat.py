@@ -197,8 +197,36 @@ def check(item):
     return {"edited": item["edited"], "ok": not problems, "problems": problems}
 
 
+def check_calls(item):
+    """{"edited", "calls": [{"name", "args", "result"}], "broken": bool}: loads the edit and
+    calls each function with the recorded arguments. With "broken", the call must raise
+    NameError (brine warned that the edit drops a name it uses); else return the recorded
+    result's repr."""
+    ns = load(item["edited"])
+    problems = []
+    for c in item["calls"]:
+        f = ns.get(c["name"])
+        if f is None:
+            problems.append("%s is not in the edit" % c["name"])
+            continue
+        try:
+            got = repr(f(*c["args"]))
+        except NameError as e:
+            got = "NameError: %s" % e
+        except Exception as e:
+            got = "raised %s: %s" % (type(e).__name__, e)
+        if item.get("broken"):
+            if not got.startswith("NameError"):
+                problems.append("%s%r: expected NameError (brine warned), got %s" % (c["name"], tuple(c["args"]), got))
+        elif got != c["result"]:
+            problems.append("%s%r returns %s, recorded %s" % (c["name"], tuple(c["args"]), got, c["result"]))
+    return {"edited": item["edited"], "ok": not problems, "problems": problems}
+
+
 def safe_check(item):
     try:
+        if "calls" in item:
+            return check_calls(item)
         return check(item)
     except Exception as e:
         return {"edited": item["edited"], "ok": False, "problems": ["checker failed: %r" % e]}

@@ -2,6 +2,7 @@
 
 mod companion;
 mod compat;
+mod deps;
 mod edit;
 mod env;
 mod fixtures;

@@ -60,8 +60,13 @@ impl<'p> Describer<'p> {
             if let Some(l) = info.firstlineno {
                 out.push(Child::fact("line", l.to_string()));
             }
-            if !info.names.is_empty() {
-                out.push(Child::fact("globals used", info.names.join(", ")));
+            let globals = self.code_globals(&info);
+            if !globals.names.is_empty() {
+                let mut text = globals.names.join(", ");
+                if !globals.exact {
+                    text.push_str(" (and attribute names: the bytecode did not decode)");
+                }
+                out.push(Child::fact("globals used", text));
             }
             if let Some(&d) = args.get(3)
                 && p.node(d).kind == NodeKind::Tuple
