@@ -89,7 +89,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("brine: {}", f.message);
+            crate::text::eprint_line(&format!("brine: {}", f.message));
             ExitCode::from(f.code)
         }
     }

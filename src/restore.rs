@@ -197,7 +197,7 @@ fn run_prepared(
     }
     let code = snippet(&prepared.load)?;
     if print {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::text::stdout();
         write!(out, "{code}")?;
         if let Some(t) = &prepared.temp {
             writeln!(
@@ -240,13 +240,25 @@ fn scan_verdict(s: &Session) -> ScanVerdict {
         .iter()
         .filter(|f| f.severity == report.verdict && report.verdict != Severity::Safe)
         .take(3)
-        .map(|f| format!("{}: {}", f.holder(), f.what))
+        .map(|f| {
+            format!(
+                "{}: {}",
+                crate::text::name(f.holder()),
+                crate::text::escape(&f.what)
+            )
+        })
         .collect();
     let first = report
         .findings
         .iter()
         .find(|f| f.severity == Severity::Dangerous)
-        .map(|f| format!("{} (in '{}')", f.what, f.holder()))
+        .map(|f| {
+            format!(
+                "{} (in '{}')",
+                crate::text::escape(&f.what),
+                crate::text::name(f.holder())
+            )
+        })
         .unwrap_or_default();
     let mut line = report.verdict.as_str().to_string();
     if !worst.is_empty() {

@@ -1,7 +1,31 @@
-//! Text both faces print: sizes, aligned tables, JSON. The CLI and the TUI both
+//! Text both faces print: sizes, aligned tables, JSON, and the escaping that
+//! keeps a crafted name from acting on the terminal. The CLI and the TUI both
 //! use this module; neither face imports the other.
 
+mod escape;
+mod screen;
+
 use std::io::Write;
+use std::path::Path;
+
+pub use escape::{clip, escape, is_confusable, is_invisible, is_marked, name, path, skeleton};
+pub use screen::{Screen, eprint_line, stdout};
+
+/// The widest a table cell other than the last may be, in characters.
+pub const COLUMN_MAX: usize = 48;
+/// The widest the last cell of a table row may be.
+pub const LAST_COLUMN_MAX: usize = 160;
+
+/// A path as a terminal should show it (see [`path`]).
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl<P: AsRef<Path> + ?Sized> Shown for P {
+    fn shown(&self) -> String {
+        path(self.as_ref())
+    }
+}
 
 /// `1.2 KiB`-style sizes.
 pub fn human_size(b: u64) -> String {
@@ -19,7 +43,9 @@ pub fn human_size(b: u64) -> String {
     }
 }
 
-/// Prints rows as aligned columns; the last column is not padded.
+/// Prints rows as aligned columns; the last column is not padded. Every cell
+/// is escaped and clipped ([`COLUMN_MAX`], [`LAST_COLUMN_MAX`]), so one long or
+/// crafted value can neither widen every row nor reach the terminal raw.
 pub fn table(
     out: &mut impl Write,
     header: &[&str],
@@ -27,6 +53,19 @@ pub fn table(
     right: &[usize],
 ) -> std::io::Result<()> {
     let n = header.len();
+    let cell = |i: usize, c: &str| -> String {
+        let max = if i + 1 == n {
+            LAST_COLUMN_MAX
+        } else {
+            COLUMN_MAX
+        };
+        clip(&escape(c), max).into_owned()
+    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().enumerate().map(|(i, c)| cell(i, c)).collect())
+        .collect();
+    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate().take(n) {
@@ -62,4 +101,15 @@ pub fn json(value: &serde_json::Value) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)
+}
+
+/// `println!` for human text: through [`stdout`], so control characters that
+/// slipped past field escaping are shown, not obeyed. A closed pipe ends the
+/// output quietly instead of panicking.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!($crate::text::stdout(), $($t)*);
+    }};
 }

@@ -10,7 +10,8 @@ use crate::edit::pattern::{self, Pattern};
 use crate::edit::{self, Edited};
 use crate::session::Session;
 use crate::store::write::{self, Fingerprint, WriteError};
-use crate::text::human_size;
+use crate::text::Shown;
+use crate::text::{COLUMN_MAX, clip, escape, human_size, name};
 
 #[derive(clap::Args, Debug)]
 pub struct FilterArgs {
@@ -80,13 +81,12 @@ fn fail_write(e: WriteError) -> Failure {
 }
 
 fn fail_edit(file: &Path, e: edit::EditError) -> Failure {
-    Failure::error(format!("{}: {e}", file.display()))
+    Failure::error(format!("{}: {e}", file.shown()))
 }
 
 /// Opens the input and notes its fingerprint, so a change during the run is caught.
 fn open_input(file: &Path) -> Result<(Session, Fingerprint), Failure> {
-    let fp =
-        Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.display())))?;
+    let fp = Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.shown())))?;
     Ok((open(file)?, fp))
 }
 
@@ -123,7 +123,7 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
     {
         return Err(Failure::usage(format!(
             "{} is the input: use --in-place to replace it (a backup is kept)",
-            t.display()
+            t.shown()
         )));
     }
     let (mut s, fp) = open_input(&a.file)?;
@@ -155,10 +155,10 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         plan.kept_for_deps = rescued;
         report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
         if names.is_empty() && !a.json {
-            eprintln!(
+            crate::text::eprint_line(&format!(
                 "brine: {}: no names match; nothing written",
-                a.file.display()
-            );
+                a.file.shown()
+            ));
         }
         return Ok(0);
     }
@@ -204,7 +204,7 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             .join(", ");
         return Err(Failure::error(format!(
             "{}: no name {list} in this checkpoint",
-            a.file.display()
+            a.file.shown()
         )));
     }
     let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
@@ -252,14 +252,14 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
         });
         crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
     } else {
-        println!(
+        crate::say!(
             "wrote {} ({}): {} complete names",
-            a.output.display(),
+            a.output.shown(),
             human_size(written.bytes),
             edited.plan.kept.len()
         );
         if let Some(k) = lost {
-            println!(
+            crate::say!(
                 "lost: '{k}' and whatever followed it (the input ends at byte {})",
                 at.unwrap_or(0)
             );
@@ -307,8 +307,13 @@ fn follow_sidecar(input: &Path, output: &Path) {
         std::io::copy(&mut f, w).map(|_| ())
     };
     match write::write_atomic(&dest, &produce, &|_| Ok(()), None, "sidecar") {
-        Ok(_) => eprintln!("brine: copied the env sidecar to {}", dest.display()),
-        Err(e) => eprintln!("brine: warning: the env sidecar was not copied: {e}"),
+        Ok(_) => crate::text::eprint_line(&format!(
+            "brine: copied the env sidecar to {}",
+            dest.shown()
+        )),
+        Err(e) => crate::text::eprint_line(&format!(
+            "brine: warning: the env sidecar was not copied: {e}"
+        )),
     }
 }
 
@@ -350,7 +355,7 @@ fn report(
         return crate::text::json(&v).map_err(|e| Failure::error(e.to_string()));
     }
     let verb = if dry_run { "would drop" } else { "dropped" };
-    println!(
+    crate::say!(
         "{verb} {} of {} names, about {}:",
         plan.dropped.len(),
         s.entries.len(),
@@ -360,10 +365,12 @@ fn report(
         let e = s.entry(n);
         let size = e.map(|e| human_size(e.bytes)).unwrap_or_default();
         let ty = e.map(|e| e.ty.as_str()).unwrap_or("");
-        println!("  - {n:<24} {ty:<32} {size:>10}");
+        let n = clip(&name(n), COLUMN_MAX).into_owned();
+        let ty = clip(&escape(ty), COLUMN_MAX).into_owned();
+        crate::say!("  - {n:<24} {ty:<32} {size:>10}");
     }
     for (n, by) in &plan.still_needed {
-        println!(
+        crate::say!(
             "  note: '{n}' is still needed by '{}': its object stays, the name goes",
             by.join("', '")
         );
@@ -378,17 +385,17 @@ fn report(
         eprintln!("brine: warning: {w} (--with-deps keeps them)");
     }
     if let (Some(o), Some(w)) = (out, written) {
-        println!(
+        crate::say!(
             "wrote {} ({} → {})",
-            o.display(),
+            o.shown(),
             human_size(before),
             human_size(w.bytes)
         );
         if let Some(b) = &w.backup {
-            println!(
+            crate::say!(
                 "backup of the replaced file: {} (brine undo {} puts it back)",
-                b.display(),
-                o.display()
+                b.shown(),
+                o.shown()
             );
         }
     }
@@ -407,7 +414,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         return Ok(0);
     }
     if list.is_empty() {
-        println!("no backups yet (brine keeps one whenever it replaces a file)");
+        crate::say!("no backups yet (brine keeps one whenever it replaces a file)");
         return Ok(0);
     }
     let rows: Vec<Vec<String>> = list
@@ -427,7 +434,7 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
             ]
         })
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     crate::text::table(
         &mut out,
         &["WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
@@ -440,17 +447,14 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
 
 pub fn undo(a: UndoArgs) -> Result<u8, Failure> {
     let (b, w) = write::undo(&a.file).map_err(fail_write)?;
-    println!(
+    crate::say!(
         "restored {} from the backup of {} ({})",
-        w.path.display(),
+        w.path.shown(),
         format_time(b.time),
         b.reason
     );
     if let Some(prev) = &w.backup {
-        println!(
-            "the version it replaced is backed up too: {}",
-            prev.display()
-        );
+        crate::say!("the version it replaced is backed up too: {}", prev.shown());
     }
     Ok(0)
 }

@@ -10,7 +10,8 @@ use super::inspect::open;
 use crate::env::table::{EnvReport, Other, env_rows};
 use crate::env::{self, Env, Local, Mismatch, Verdict, check, probe};
 use crate::store::sidecar;
-use crate::text::{human_size, table};
+use crate::text::Shown;
+use crate::text::{LAST_COLUMN_MAX, clip, escape, human_size, name, table};
 
 #[derive(clap::Args, Debug)]
 pub struct DiffArgs {
@@ -170,19 +171,16 @@ fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
     let local = match probe_for(&env, &cmd) {
         Ok(l) => Some(l),
         Err(f) => {
-            eprintln!(
+            crate::text::eprint_line(&format!(
                 "brine: warning: {}; writing what the file tells only",
                 f.message
-            );
+            ));
             None
         }
     };
     let fields = env::sidecar_fields(&env, local.as_ref());
     let written = sidecar::write_for(&a.file, &fields).map_err(|e| {
-        Failure::error(format!(
-            "{}: cannot write the sidecar: {e}",
-            a.file.display()
-        ))
+        Failure::error(format!("{}: cannot write the sidecar: {e}", a.file.shown()))
     })?;
     if a.json {
         let v = json!({
@@ -192,10 +190,10 @@ fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
         });
         crate::text::json(&v).map_err(io_failure)?;
     } else {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "wrote {}", written.path.display()).map_err(io_failure)?;
+        let mut out = crate::text::stdout();
+        writeln!(out, "wrote {}", written.path.shown()).map_err(io_failure)?;
         if let Some(b) = &written.backup {
-            writeln!(out, "the sidecar it replaced is kept as {}", b.display())
+            writeln!(out, "the sidecar it replaced is kept as {}", b.shown())
                 .map_err(io_failure)?;
         }
         for (k, v) in &fields {
@@ -211,23 +209,20 @@ fn write_sidecar(a: &EnvArgs) -> Result<u8, Failure> {
 }
 
 fn print_report(file: &Path, r: &Report) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     let inf = &r.env.inferred;
-    let mut head = vec![
-        file.display().to_string(),
-        format!("protocol {}", inf.protocol),
-    ];
+    let mut head = vec![file.shown(), format!("protocol {}", inf.protocol)];
     if let Some(m) = &inf.module {
         head.push(format!("module {m}"));
     }
     head.push(match &r.env.saved {
-        Some(s) => format!("sidecar {}", s.path.display()),
+        Some(s) => format!("sidecar {}", s.path.shown()),
         None => "no sidecar".into(),
     });
     writeln!(out, "{}", head.join("  "))?;
     let other_head = match (&r.local, &r.other) {
         (Some(l), _) => format!("LOCAL ({})", l.command.join(" ")),
-        (None, Some(o)) => format!("OTHER ({})", o.path.display()),
+        (None, Some(o)) => format!("OTHER ({})", o.path.shown()),
         _ => String::new(),
     };
     // The same rows the TUI shows, from the library's env table.
@@ -315,12 +310,12 @@ fn signed_size(delta: i64) -> String {
 
 fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> {
     use crate::diff::Change;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     writeln!(
         out,
         "{} → {}  {} added, {} removed, {} changed, {} unchanged  size {} → {} ({})",
-        a.display(),
-        b.display(),
+        a.shown(),
+        b.shown(),
         d.count(Change::Added),
         d.count(Change::Removed),
         d.count(Change::Changed),
@@ -356,7 +351,7 @@ fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> 
             };
             vec![
                 sym.to_string(),
-                e.name.clone(),
+                crate::text::name(&e.name).into_owned(),
                 ty,
                 signed_size(e.bytes_b as i64 - e.bytes_a as i64),
                 crate::session::pyrepr::clip(&what, 70),
@@ -374,9 +369,9 @@ fn print_diff(a: &Path, b: &Path, d: &crate::diff::Diff) -> std::io::Result<()> 
         &[3],
     )?;
     for e in d.entries.iter().filter(|e| !e.details.is_empty()) {
-        writeln!(out, "{}:", e.name)?;
+        writeln!(out, "{}:", clip(&name(&e.name), LAST_COLUMN_MAX))?;
         for x in &e.details {
-            writeln!(out, "  {x}")?;
+            writeln!(out, "  {}", clip(&escape(&x.to_string()), LAST_COLUMN_MAX))?;
         }
     }
     Ok(())
@@ -390,7 +385,7 @@ pub fn restore(a: RestoreArgs) -> Result<u8, Failure> {
         &cmd,
         a.print,
         a.trust,
-        &mut std::io::stderr(),
+        &mut crate::text::Screen::new(std::io::stderr()),
     )
     .map_err(|e| Failure::error(e.to_string()))
 }

@@ -7,12 +7,13 @@ use serde_json::{Value, json};
 
 use super::Failure;
 use crate::session::{Child, Entry, Session, pyrepr};
+use crate::text::Shown;
 use crate::text::{human_size, table};
 
 /// Opens a checkpoint for reading, or says in one line why not.
 pub fn open(file: &Path) -> Result<Session, Failure> {
     let s = Session::open(file)
-        .map_err(|e| Failure::error(format!("{}: {}", file.display(), io_message(&e))))?;
+        .map_err(|e| Failure::error(format!("{}: {}", file.shown(), io_message(&e))))?;
     if s.entries.is_empty()
         && let Some(err) = &s.program.error
     {
@@ -24,7 +25,7 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
         } else {
             format!("not a readable pickle: {err}")
         };
-        return Err(Failure::error(format!("{}: {what}", file.display())));
+        return Err(Failure::error(format!("{}: {what}", file.shown())));
     }
     Ok(s)
 }
@@ -45,7 +46,7 @@ pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> 
         print_inspect(file, &s, width).map_err(|e| Failure::error(e.to_string()))?;
     }
     for w in &s.warnings {
-        eprintln!("brine: {}: warning: {w}", file.display());
+        crate::text::eprint_line(&format!("brine: {}: warning: {w}", file.shown()));
     }
     Ok(0)
 }
@@ -76,8 +77,8 @@ pub fn inspect_json(file: &Path, s: &Session) -> Value {
 }
 
 fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    let mut head = vec![file.display().to_string(), s.format.as_str().to_string()];
+    let mut out = crate::text::stdout();
+    let mut head = vec![file.shown(), s.format.as_str().to_string()];
     if let Some(m) = &s.module {
         head.push(m.clone());
     }
@@ -104,7 +105,12 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
                 Some(v) => d.preview(v, width),
                 None => pyrepr::clip(&e.preview, width),
             };
-            vec![e.name.clone(), e.ty.clone(), human_size(e.bytes), preview]
+            vec![
+                crate::text::name(&e.name).into_owned(),
+                e.ty.clone(),
+                human_size(e.bytes),
+                preview,
+            ]
         })
         .collect();
     table(&mut out, &["NAME", "TYPE", "SIZE", "PREVIEW"], &rows, &[2])?;
@@ -120,14 +126,14 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
     let (entry, rest) = split_entry(&s, path).ok_or_else(|| {
         Failure::error(format!(
             "{}: no name '{path}' in this checkpoint",
-            file.display()
+            file.shown()
         ))
     })?;
     let Some(mut node) = entry.value else {
         let from = entry.imported_from.clone().unwrap_or_default();
         return Err(Failure::error(format!(
             "{}: '{}' is imported from {from}: nothing stored to expand",
-            file.display(),
+            file.shown(),
             entry.name
         )));
     };
@@ -138,13 +144,13 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
         let Some((child, left)) = match_child(&kids, &rest) else {
             return Err(Failure::error(format!(
                 "{}: '{walked}' has no child '{rest}'",
-                file.display()
+                file.shown()
             )));
         };
         let Some(n) = child.node else {
             return Err(Failure::error(format!(
                 "{}: '{walked}.{}' is a fact, not a value",
-                file.display(),
+                file.shown(),
                 child.name
             )));
         };
@@ -178,20 +184,21 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
         crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
         return Ok(0);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     let w = |e: std::io::Error| Failure::error(e.to_string());
     writeln!(
         out,
-        "{walked}  {}  {}",
-        d.type_of(node).0,
-        d.preview(node, 80)
+        "{}  {}  {}",
+        crate::text::clip(&crate::text::name(&walked), crate::text::LAST_COLUMN_MAX),
+        crate::text::escape(&d.type_of(node).0),
+        crate::text::escape(&d.preview(node, 80))
     )
     .map_err(w)?;
     let rows: Vec<Vec<String>> = kids
         .iter()
         .map(|c| {
             let (n, t, p) = row(c);
-            vec![n, t, p]
+            vec![crate::text::name(&n).into_owned(), t, p]
         })
         .collect();
     if rows.is_empty() {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::Failure;
 use crate::scan::{Report, Severity, scan as scan_session};
 use crate::session::Session;
+use crate::text::{COLUMN_MAX, LAST_COLUMN_MAX, Shown, clip, escape, name};
 
 #[derive(clap::Args, Debug)]
 pub struct ScanArgs {
@@ -48,7 +49,7 @@ pub fn scan(a: ScanArgs) -> Result<u8, Failure> {
     printed.map_err(|e| Failure::error(e.to_string()))?;
     for (path, o) in &outcomes {
         if let Outcome::Unreadable(why) = o {
-            eprintln!("brine: {}: {why}", path.display());
+            crate::text::eprint_line(&format!("brine: {}: {why}", path.shown()));
         }
     }
     Ok(if worst == Some(Severity::Dangerous) {
@@ -95,7 +96,7 @@ fn incomplete(s: &Session) -> Option<String> {
 }
 
 fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::text::stdout();
     for (path, o) in outcomes {
         let (s, r) = match o {
             Outcome::Scanned(s, r) => (s, r),
@@ -103,19 +104,16 @@ fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
         };
         let n = r.findings.len();
         let plural = if n == 1 { "" } else { "s" };
-        writeln!(
-            out,
-            "{}: {} ({n} finding{plural})",
-            path.display(),
-            r.verdict
-        )?;
+        writeln!(out, "{}: {} ({n} finding{plural})", path.shown(), r.verdict)?;
         if let Some(why) = incomplete(s) {
             writeln!(out, "  incomplete: {why}")?;
         }
+        // Holders are names from the file: marked, escaped and clipped like any name.
+        let holder = |f: &crate::scan::Finding| clip(&name(f.holder()), COLUMN_MAX).into_owned();
         let width = r
             .findings
             .iter()
-            .map(|f| f.holder().chars().count())
+            .map(|f| holder(f).chars().count())
             .max()
             .unwrap_or(0);
         for f in &r.findings {
@@ -128,9 +126,9 @@ fn print_text(outcomes: &[(PathBuf, Outcome)]) -> std::io::Result<()> {
                 out,
                 "  {:<9}  {:<width$}  byte {:<8}  {}{times}",
                 f.severity.as_str(),
-                f.holder(),
+                holder(f),
                 f.offset,
-                f.what
+                clip(&escape(&f.what), LAST_COLUMN_MAX)
             )?;
         }
     }

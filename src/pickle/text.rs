@@ -285,12 +285,43 @@ pub fn decode_text(code: Opcode, raw: &[u8]) -> String {
 }
 
 /// UTF-8, tolerating a multi-byte character cut at the end of a head.
+///
+/// Python writes lone surrogates with `surrogatepass` (`ED B2 80` for
+/// `'\udc80'`); they come back as the text `\udc80`, as Python's repr shows
+/// them, so two such names stay apart and a pattern can name them. Other bytes
+/// that are not UTF-8 come back as `\xNN`.
 fn utf8_lossy_cut(raw: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(raw) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(e) if e.error_len().is_none() => String::from_utf8_lossy(&raw[..e.valid_up_to()]),
-        Err(_) => String::from_utf8_lossy(raw),
+    if let Ok(s) = std::str::from_utf8(raw) {
+        return Cow::Borrowed(s);
     }
+    let mut out = String::with_capacity(raw.len() + 8);
+    let mut rest = raw;
+    while !rest.is_empty() {
+        let e = match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => e,
+        };
+        let (ok, bad) = rest.split_at(e.valid_up_to());
+        out.push_str(std::str::from_utf8(ok).unwrap_or_default());
+        if let [0xed, b1 @ 0xa0..=0xbf, b2 @ 0x80..=0xbf, ..] = bad {
+            let cp = 0xd000 | (u32::from(b1 & 0x3f) << 6) | u32::from(b2 & 0x3f);
+            out.push_str(&format!("\\u{cp:04x}"));
+            rest = &bad[3..];
+            continue;
+        }
+        let Some(n) = e.error_len() else {
+            // A character cut by the end of the head: drop the partial bytes.
+            break;
+        };
+        for b in &bad[..n] {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+        rest = &bad[n..];
+    }
+    Cow::Owned(out)
 }
 
 fn strip_quotes(raw: &[u8]) -> &[u8] {
@@ -383,6 +414,17 @@ fn parse_py_float(t: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_11_lone_surrogates_and_bad_bytes_stay_apart() {
+        let t = |b: &[u8]| decode_text(Opcode::BinUnicode, b);
+        assert_eq!(t(b"sur\xed\xb2\x80"), "sur\\udc80");
+        assert_eq!(t(b"sur\xed\xb2\x81"), "sur\\udc81");
+        assert_eq!(t(b"a\xffb"), "a\\xffb");
+        assert_eq!(t("caf\u{e9}".as_bytes()), "caf\u{e9}");
+        // A character cut by the end of a head is dropped, as before.
+        assert_eq!(t(b"ab\xc3"), "ab");
+    }
 
     #[test]
     fn long1_bytes_become_python_ints() {

@@ -1,132 +1,26 @@
-"""Tests of the Python companion (assets/python/brine_checkpoint.py) with real dill and IPython.
+"""Tests of the Python companion (assets/python/brine_checkpoint) from plain scripts.
 
-Every save and load runs in a fresh child process (``python -c`` or IPython), in a
-work folder; brine itself (``BRINE_BIN``) then reads what was written.
-
-Environment:
-  BRINE_BIN                 the brine binary (required)
-  BRINE_COMPANION_WORKDIR   folder to work in (default: a new temp folder); the Rust
-                            test reads the files left there afterwards
-  BRINE_COMPANION_IPYTHON   'require' (default): IPython must import; 'skip': skip
-                            the IPython tests
+Saves and loads in fresh ``python -c`` children; brine (``BRINE_BIN``) reads the
+results.  The real ``ipython`` and Jupyter tests are in test_companion_ipython.py
+and test_companion_jupyter.py; see companion_common.py for the environment.
 
 Run by tests/it/companion.rs; by hand:
-  BRINE_BIN=target/debug/brine python tests/compat/test_companion.py -v
+  BRINE_BIN=target/debug/brine python -m unittest -v test_companion   (in tests/compat)
 
 It only loads checkpoints these tests have just written.
 """
 import json
 import os
 import pickle
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-COMPANION_DIR = os.path.normpath(os.path.join(HERE, '..', '..', 'assets', 'python'))
-BRINE = os.environ.get('BRINE_BIN')
-WORKDIR = os.environ.get('BRINE_COMPANION_WORKDIR') or tempfile.mkdtemp(prefix='brine-companion-')
-IPYTHON_MODE = os.environ.get('BRINE_COMPANION_IPYTHON', 'require')
-
-# A session with a few kinds of names: numbers, containers, a function using a
-# global, a class and an instance of it.
-SESSION = textwrap.dedent('''
-    answer = 42
-    data = {'a': [1, 2, 3], 'b': 'text'}
-    def greet(who):
-        return 'hi ' + who + '!' * (answer // 21)
-    class Point:
-        def __init__(self, x, y):
-            self.x = x
-            self.y = y
-        def norm1(self):
-            return abs(self.x) + abs(self.y)
-    pt = Point(3, -4)
-''')
-SESSION_NAMES = ['answer', 'data', 'greet', 'Point', 'pt']
-
-# Prints what a loaded SESSION holds, as one RESULT line of JSON.
-REPORT = textwrap.dedent('''
-    import json as _json
-    print('RESULT ' + _json.dumps({
-        'answer': answer, 'data': data, 'greet': greet('bob'),
-        'pt': [pt.x, pt.y, pt.norm1()], 'pt_type': type(pt).__name__,
-        'is_point': isinstance(pt, Point),
-    }))
-''')
-REPORT_EXPECTED = {
-    'answer': 42, 'data': {'a': [1, 2, 3], 'b': 'text'}, 'greet': 'hi bob!!',
-    'pt': [3, -4, 7], 'pt_type': 'Point', 'is_point': True,
-}
-
-
-def child_env(**extra):
-    env = dict(os.environ)
-    env.pop('BRINE_CHECKPOINT_DIR', None)
-    env['PYTHONPATH'] = COMPANION_DIR + os.pathsep + env.get('PYTHONPATH', '')
-    env['IPYTHONDIR'] = os.path.join(WORKDIR, '.ipython')
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    env.update(extra)
-    return env
-
-
-def run(args, cwd, **env):
-    """Run a child to completion; fail the test with its output when it fails."""
-    p = subprocess.run(args, cwd=cwd, env=child_env(**env), stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True)
-    if p.returncode != 0:
-        raise AssertionError('%s exited %d\nstdout:\n%s\nstderr:\n%s'
-                             % (args[:3], p.returncode, p.stdout, p.stderr))
-    return p
-
-
-def python(code, cwd, **env):
-    return run([sys.executable, '-c', code], cwd, **env)
-
-
-def result_of(stdout):
-    lines = [l for l in stdout.splitlines() if l.startswith('RESULT ')]
-    if not lines:
-        raise AssertionError('no RESULT line in:\n' + stdout)
-    return json.loads(lines[-1][len('RESULT '):])
-
-
-def brine_json(*args):
-    p = subprocess.run([BRINE] + list(args) + ['--json'], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True)
-    if p.returncode != 0:
-        raise AssertionError('brine %s failed: %s' % (' '.join(args), p.stderr))
-    return json.loads(p.stdout)
-
-
-def names_of(path):
-    """(names, complete) of a checkpoint as brine inspect lists them."""
-    out = brine_json('inspect', path)
-    return [e['name'] for e in out['entries']], out['complete']
-
-
-def contents(folder):
-    """{file name: bytes} of every file in a folder."""
-    out = {}
-    for name in os.listdir(folder):
-        with open(os.path.join(folder, name), 'rb') as f:
-            out[name] = f.read()
-    return out
-
-
-def leftovers(folder):
-    return [f for f in os.listdir(folder) if f.endswith('.tmp')]
-
-
-def fresh_dir(name):
-    d = os.path.join(WORKDIR, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(d)
-    return d
+from companion_common import (REPORT, REPORT_EXPECTED, SESSION, SESSION_NAMES, BRINE,
+                              brine_json, child_env, contents, fresh_dir, front_ends_or_skip,
+                              leftovers, names_of, python, result_of, run)
 
 
 class ScriptRoundTrip(unittest.TestCase):
@@ -294,22 +188,15 @@ class Atomicity(unittest.TestCase):
         self.assertEqual(leftovers(folder), [])
 
 
-def _ipython_available():
-    try:
-        import IPython  # noqa: F401
-    except ImportError:
-        return False
-    return True
+class InProcessShell(unittest.TestCase):
+    """%save_dill in an ``InteractiveShell.instance()`` (no app start-up), an extra route.
 
-
-class IPythonMagics(unittest.TestCase):
-    """%load_ext brine_checkpoint, %save_dill and %load_dill in real IPython shells."""
+    The real ``ipython`` process and the Jupyter kernel are tested in
+    test_companion_ipython.py and test_companion_jupyter.py.
+    """
 
     def setUp(self):
-        if IPYTHON_MODE == 'skip':
-            self.skipTest('IPython tests skipped (BRINE_COMPANION_IPYTHON=skip)')
-        if not _ipython_available():
-            self.fail('IPython does not import in %s' % sys.executable)
+        front_ends_or_skip(self, 'IPython')
 
     # Cells run one by one with history, as a notebook would: In/Out/_N exist,
     # and one output (a generator) cannot be pickled at all.
@@ -369,6 +256,187 @@ class IPythonMagics(unittest.TestCase):
                  '--HistoryManager.enabled=False', '-c', code], cwd)
         self.assertEqual(result_of(p.stdout), [2, 'x'])
         self.assertEqual(leftovers(os.path.join(cwd, 'checkpoints')), [])
+
+
+
+# Names for the pattern tests: substrings, globs, regexes and near misses.
+PATTERN_NAMES = ['x_temp_y', 'temp', 'debug_flag', 'my_debug_flag', 'tmp1', 'tmp12', 'tmpx',
+                 'Model', 'model', 'a.b', 'ab', 'star_', 'q1', 'q22', 'big_frame', 'cfg']
+PATTERN_CASES = [['_temp'], ['debug_*'], ['re:^tmp\\d+$'], ['[mM]odel'], ['q?'],
+                 ['[!q]*1'], ['{cfg,ab}*'], ['re:frame|flag'], ['*_*'], ['a.b'],
+                 ['_temp', 'debug_', 're:^q']]
+
+
+class Exclude(unittest.TestCase):
+    """save_checkpoint(exclude=[...]) with brine's own pattern rules."""
+
+    def test_excluded_names_stay_out_and_the_rest_loads(self):
+        cwd = fresh_dir('exclude')
+        p = python('from brine_checkpoint import save_checkpoint\n' + SESSION + textwrap.dedent('''
+            run_temp = [0] * 10
+            debug_level = 3
+            tmp7 = 'scratch'
+            print('RESULT ' + __import__('json').dumps(save_checkpoint(
+                'ex', exclude=['_temp', 'debug_*', 're:^tmp\\d+$'])))
+        '''), cwd)
+        names, complete = names_of(result_of(p.stdout))
+        self.assertTrue(complete)
+        for n in ['run_temp', 'debug_level', 'tmp7']:
+            self.assertNotIn(n, names)
+        for n in SESSION_NAMES + ['__name__']:
+            self.assertIn(n, names)
+        p = python('from brine_checkpoint import load_checkpoint\nload_checkpoint("ex")\n'
+                   + REPORT, cwd)
+        self.assertEqual(result_of(p.stdout), REPORT_EXPECTED)
+
+    def test_patterns_match_what_brine_filter_matches(self):
+        cwd = fresh_dir('patterns')
+        code = textwrap.dedent('''
+            import json
+            from brine_checkpoint import save_checkpoint, compile_pattern
+            names, cases = json.loads(%r)
+            for i, n in enumerate(names):
+                globals()[n] = i
+            save_checkpoint('all')
+            print('RESULT ' + json.dumps([[n for n in names
+                                           if any(compile_pattern(p)(n) for p in c)]
+                                          for c in cases]))
+        ''') % json.dumps([PATTERN_NAMES, PATTERN_CASES])
+        mine = result_of(python(code, cwd).stdout)
+        path = os.path.join(cwd, 'checkpoints', 'checkpoint_all.pkl')
+        self.assertEqual(len(mine), len(PATTERN_CASES))
+        for case, got in zip(PATTERN_CASES, mine):
+            args = ['filter', path, '--dry-run']
+            for p in case:
+                args += ['-e', p]
+            theirs = [n for n in brine_json(*args)['dropped'] if n in PATTERN_NAMES]
+            self.assertTrue(theirs, 'pattern %s matched nothing' % case)
+            self.assertEqual(sorted(got), sorted(theirs), 'pattern %s' % case)
+
+    def test_bad_pattern_is_refused_before_writing(self):
+        cwd = fresh_dir('badpattern')
+        p = python(textwrap.dedent('''
+            from brine_checkpoint import save_checkpoint
+            out = []
+            for bad in ['', 're:(', '[ab']:
+                try:
+                    save_checkpoint('x', exclude=[bad])
+                except ValueError as e:
+                    out.append(str(e))
+            print('RESULT ' + __import__('json').dumps(out))
+        '''), cwd)
+        out = result_of(p.stdout)
+        self.assertEqual(len(out), 3, out)
+        self.assertEqual(out[0], 'empty pattern')
+        self.assertTrue(out[1].startswith("bad regex '('"), out[1])
+        self.assertTrue(out[2].startswith("bad glob '[ab'"), out[2])
+        self.assertEqual(os.listdir(cwd), [])
+
+
+GENERATOR_LINE = "gen (generator): cannot pickle 'generator' object"
+
+
+class Unpicklable(unittest.TestCase):
+    """A generator in the namespace: skipped and reported, or one clear line."""
+
+    def test_skip_unpicklable_leaves_it_out_and_says_so(self):
+        cwd = fresh_dir('skip')
+        p = python('from brine_checkpoint import save_checkpoint\n' + SESSION
+                   + 'gen = (i for i in range(3))\n'
+                   'print("RESULT " + __import__("json").dumps('
+                   'save_checkpoint("sk", skip_unpicklable=True)))', cwd)
+        self.assertIn(GENERATOR_LINE, p.stderr)
+        self.assertIn('left out 1 name', p.stderr)
+        names, complete = names_of(result_of(p.stdout))
+        self.assertTrue(complete)
+        self.assertNotIn('gen', names)
+        p = python('from brine_checkpoint import load_checkpoint\nload_checkpoint("sk")\n'
+                   + REPORT, cwd)
+        self.assertEqual(result_of(p.stdout), REPORT_EXPECTED)
+
+    def test_failed_save_names_the_variable_in_one_line(self):
+        cwd = fresh_dir('oneline')
+        folder = os.path.join(cwd, 'checkpoints')
+        python('from brine_checkpoint import save_checkpoint\nkeep = [1, 2]\n'
+               'save_checkpoint("run")', cwd)
+        before = contents(folder)
+        p = subprocess.run(
+            [sys.executable, '-c', 'from brine_checkpoint import save_checkpoint\n'
+             'keep = [3]\ngen = (i for i in range(3))\nsave_checkpoint("run")'],
+            cwd=cwd, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True)
+        self.assertNotEqual(p.returncode, 0)
+        last = p.stderr.strip().splitlines()[-1]
+        self.assertTrue(last.startswith('brine_checkpoint.CheckpointError: cannot save '
+                                        'checkpoint_run.pkl: ' + GENERATOR_LINE), last)
+        self.assertNotIn('dill', p.stderr)  # no dill frames, no chained traceback
+        self.assertLess(len(p.stderr.splitlines()), 10, p.stderr)
+        self.assertEqual(contents(folder), before)
+        self.assertEqual(leftovers(folder), [])
+
+
+# A class whose unpickling leaves a mark: a load that unpickles it is seen.
+LOUD = textwrap.dedent('''
+    class Loud:
+        def __reduce__(self):
+            return (__import__('builtins').print, ('UNPICKLED LOUD',))
+''')
+
+
+class OnlyLoad(unittest.TestCase):
+    """load_checkpoint(only=[...]) loads those names without unpickling the rest."""
+
+    def save(self, cwd):
+        python('from brine_checkpoint import save_checkpoint\n' + SESSION + LOUD
+               + 'loud = Loud()\nsave_checkpoint("part")', cwd)
+
+    def test_only_the_names_asked_for_come_back(self):
+        cwd = fresh_dir('only')
+        self.save(cwd)
+        p = python(textwrap.dedent('''
+            import json
+            from brine_checkpoint import load_checkpoint
+            load_checkpoint('part', only=['pt', 'answer'])
+            print('RESULT ' + json.dumps([answer, pt.norm1(), type(pt).__name__,
+                                          sorted(k for k in ('loud', 'data', 'greet')
+                                                 if k in globals())]))
+        '''), cwd)
+        self.assertNotIn('UNPICKLED LOUD', p.stdout)
+        self.assertEqual(result_of(p.stdout), [42, 7, 'Point', []])
+        # a whole load does unpickle it: the mark is a real test
+        p = python('from brine_checkpoint import load_checkpoint\nload_checkpoint("part")', cwd)
+        self.assertIn('UNPICKLED LOUD', p.stdout)
+
+    def test_unknown_name_is_brines_one_line(self):
+        cwd = fresh_dir('only-unknown')
+        self.save(cwd)
+        p = python(textwrap.dedent('''
+            from brine_checkpoint import load_checkpoint, BrineError
+            try:
+                load_checkpoint('part', only=['nosuch'])
+            except BrineError as e:
+                print('RESULT ' + __import__('json').dumps(str(e)))
+        '''), cwd)
+        self.assertIn("no name 'nosuch'", result_of(p.stdout))
+
+    def test_without_the_binary_it_says_what_it_needs(self):
+        cwd = fresh_dir('only-nobin')
+        self.save(cwd)
+        env = child_env(PATH='/usr/bin:/bin')
+        env.pop('BRINE_BIN', None)
+        p = subprocess.run([sys.executable, '-c', textwrap.dedent('''
+            from brine_checkpoint import load_checkpoint, BrineNotFoundError
+            try:
+                load_checkpoint('part', only=['answer'])
+            except BrineNotFoundError as e:
+                print('RESULT ' + __import__('json').dumps([str(e), 'answer' in globals()]))
+        ''')], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            universal_newlines=True)
+        msg, loaded = result_of(p.stdout)
+        self.assertFalse(loaded)
+        self.assertIn('needs the brine binary', msg)
+        self.assertIn('pip install brine-checkpoint', msg)
+        self.assertIn('BRINE_BIN', msg)
 
 
 if __name__ == '__main__':

@@ -5,6 +5,7 @@ mod compat;
 mod deps;
 mod edit;
 mod env;
+mod escapes;
 mod fixtures;
 mod py;
 mod robustness;

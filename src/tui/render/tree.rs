@@ -96,7 +96,7 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
     let visible = app.tree.rows.iter().skip(app.tree.offset).take(height);
     let name_w = visible
         .clone()
-        .map(|r| r.depth as usize * 2 + 2 + r.name.chars().count())
+        .map(|r| r.depth as usize * 2 + 2 + crate::text::name(&r.name).chars().count())
         .max()
         .unwrap_or(8)
         .clamp(8, (w * 2 / 5).max(8));
@@ -123,7 +123,12 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             (true, false) => "▸ ",
             _ => "  ",
         };
-        let label = format!("{}{arrow}{}", "  ".repeat(r.depth as usize), r.name);
+        // Look-alike and invisible characters show as escapes, as in the CLI.
+        let label = format!(
+            "{}{arrow}{}",
+            "  ".repeat(r.depth as usize),
+            crate::text::name(&r.name)
+        );
         let mut spans = vec![
             Span::styled(
                 if marked { "●" } else { " " },
@@ -149,7 +154,7 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
         }
         spans.push(Span::raw(" "));
         spans.push(Span::styled(
-            clip(&r.preview, preview_w),
+            clip(&crate::text::escape(&r.preview), preview_w),
             Style::default().fg(if r.fact { t.dim } else { t.text }),
         ));
         let mut line = Line::from(spans);
