@@ -3,6 +3,7 @@
 
 mod edit;
 mod env;
+mod export;
 mod inspect;
 mod scan;
 
@@ -40,7 +41,12 @@ enum Command {
         path: String,
         #[arg(long)]
         json: bool,
+        /// For a numeric array: min, max, mean and NaN count, streamed over its bytes
+        #[arg(long)]
+        stats: bool,
     },
+    /// Write stored values as .npy (arrays), .csv (DataFrames/Series) or .json (plain data)
+    Export(export::ExportArgs),
     /// Drop the names that match patterns and write the rest as a new checkpoint
     Filter(edit::FilterArgs),
     /// Keep only the named entries, written as a new checkpoint
@@ -74,7 +80,13 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Inspect { file, json, width }) => inspect::inspect(&file, json, width),
-        Some(Command::Tree { file, path, json }) => inspect::tree(&file, &path, json),
+        Some(Command::Tree {
+            file,
+            path,
+            json,
+            stats,
+        }) => inspect::tree(&file, &path, json, stats),
+        Some(Command::Export(a)) => export::export(a),
         Some(Command::Filter(a)) => edit::filter(a),
         Some(Command::Extract(a)) => edit::extract(a),
         Some(Command::Salvage(a)) => edit::salvage(a),

@@ -272,10 +272,9 @@ pub fn sidecar_fields(env: &Env, local: Option<&Local>) -> serde_json::Map<Strin
         local.is_some_and(|l| inf.pythons.is_empty() || inf.pythons.contains(&l.python));
     match (local, &inf.python) {
         (Some(l), _) if local_fits => {
+            // The file proves at most the minor version; the full version is the probe's.
             m.insert("python_version".into(), json!(l.version));
-            if inf.pythons.is_empty() {
-                assumed.push("python_version");
-            }
+            assumed.push("python_version");
         }
         (_, Some(py)) => {
             m.insert("python_version".into(), json!(py));
@@ -319,9 +318,18 @@ pub fn sidecar_fields(env: &Env, local: Option<&Local>) -> serde_json::Map<Strin
             "written_by": format!("brine {}", env!("CARGO_PKG_VERSION")),
             "from": from,
             "assumed_from_probe": assumed,
+            "proven_by_file": proven(&m, &assumed),
         }),
     );
     m
+}
+
+/// The sidecar fields the checkpoint itself proves: every field not taken from the probe.
+fn proven(m: &serde_json::Map<String, Value>, assumed: &[&str]) -> Vec<String> {
+    m.keys()
+        .filter(|k| !assumed.contains(&k.as_str()))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,11 +1,17 @@
 //! Restoring a checkpoint into an interactive Python: the env check and the
 //! scan verdict come first, then the chosen interpreter starts with the
 //! session loaded by dill itself (`load_module`, or `load_session` for dill
-//! before 0.3.6). `--only` extracts the names to a temporary file first. This
-//! is the one place brine runs a pickle, and only when the user asks.
+//! before 0.3.6). The bytes brine scans are the bytes Python loads: they are
+//! copied once into a private anonymous file (`0600`, no name anyone could
+//! open or swap) and handed to Python as descriptor 3; `--only` writes its
+//! extract there instead. `--print` embeds an extract in the snippet and
+//! leaves no file behind. This is the one place brine runs a pickle, and only
+//! when the user asks.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::fs::File;
+use std::io::{Seek, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::process::Command;
 
 use crate::env::{Env, check, probe};
@@ -29,11 +35,18 @@ pub enum RestoreError {
 
 /// The Python statement that loads `file` into the running `__main__` and cleans up after itself.
 pub fn snippet(file: &Path) -> Result<String, RestoreError> {
-    let path = file
-        .to_str()
-        .ok_or_else(|| RestoreError::Open(format!("{}: the path is not UTF-8", file.display())))?;
-    let lit = py_literal(path);
-    Ok(format!(
+    let path = file.to_str().ok_or_else(|| {
+        RestoreError::Open(format!(
+            "{}: the path is not UTF-8",
+            crate::text::path(file)
+        ))
+    })?;
+    Ok(snippet_for(&py_literal(path)))
+}
+
+/// The snippet for `lit`, a Python expression naming the file (or a file object) to load.
+fn snippet_for(lit: &str) -> String {
+    format!(
         "import dill as __brine_dill\n\
          if hasattr(__brine_dill, 'load_module'):\n\
          \x20   __brine_module = __brine_dill.load_module({lit})\n\
@@ -44,7 +57,7 @@ pub fn snippet(file: &Path) -> Result<String, RestoreError> {
          else:\n\
          \x20   __brine_dill.load_session({lit})\n\
          del __brine_dill\n"
-    ))
+    )
 }
 
 /// A Python string literal for `s` that reads the same in Python 2 and 3 for ASCII.
@@ -64,15 +77,29 @@ fn py_literal(s: &str) -> String {
     out
 }
 
-/// The file to load: the checkpoint itself, or a temporary extract of some names.
+/// What a restore will load: exactly these bytes, held in a private anonymous file.
 pub struct Prepared {
-    pub load: PathBuf,
-    /// Set when `load` is a temporary extract, to delete after the run.
-    pub temp: Option<PathBuf>,
-    /// The checkpoint as the user named it.
+    /// The bytes to load (the checkpoint's, or the extract's), open, with no name.
+    pub bytes: File,
+    /// The whole extract for `--only`, for a snippet that carries it.
+    pub extract_bytes: Option<Vec<u8>>,
+    /// The checkpoint as the user named it (read from the private copy for a full restore).
     pub session: Session,
-    /// What will be loaded: the extract for `--only`, and what the scan reads.
+    /// What will be loaded for `--only`: the extract, and what the scan reads.
     pub extract: Option<Session>,
+}
+
+/// A private anonymous file: next to `near` when that directory takes one (the
+/// same disk, not a RAM-backed /tmp), else in the temp dir.
+fn anonymous(near: &Path) -> std::io::Result<File> {
+    let dir = near
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    use std::os::unix::fs::PermissionsExt;
+    let f = tempfile::tempfile_in(dir).or_else(|_| tempfile::tempfile())?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
 }
 
 fn open(file: &Path) -> Result<Session, RestoreError> {
@@ -89,17 +116,57 @@ fn open(file: &Path) -> Result<Session, RestoreError> {
     Ok(s)
 }
 
-/// Opens the checkpoint and, for `only`, writes the extract to a temporary file.
+/// Opens the checkpoint and copies the bytes that will load into a private
+/// anonymous file; for `only`, those are the extract's.
 pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
-    let session = open(file)?;
+    let shown = crate::text::path(file);
     if only.is_empty() {
-        let load = std::path::absolute(file)?;
+        // Copy first, then read only the copy: what is scanned is what loads.
+        let mut src = File::options()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(file)
+            .map_err(|e| RestoreError::Open(format!("{shown}: {e}")))?;
+        let meta = src.metadata()?;
+        if !meta.is_file() {
+            return Err(RestoreError::Open(format!(
+                "{shown}: {}",
+                crate::pickle::input::not_regular(&meta)
+            )));
+        }
+        let mut copy = anonymous(file)?;
+        std::io::copy(&mut src, &mut copy)?;
+        copy.sync_all()?;
+        let source = crate::pickle::Source::from_file(copy.try_clone()?)?;
+        let session = Session::from_program(crate::pickle::parse(
+            source,
+            crate::pickle::Limits::default(),
+        ));
+        if session.entries.is_empty()
+            && let Some(err) = &session.program.error
+        {
+            return Err(RestoreError::Open(format!(
+                "{shown}: not a readable checkpoint: {err}"
+            )));
+        }
         return Ok(Prepared {
-            load,
-            temp: None,
+            bytes: copy,
+            extract_bytes: None,
             session,
             extract: None,
         });
+    }
+    let session = open(file)?;
+    let missing: Vec<String> = only
+        .iter()
+        .filter(|n| session.entry(n).is_none())
+        .map(|n| format!("'{}'", crate::text::name(n)))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RestoreError::Open(format!(
+            "{shown}: no name {} in this checkpoint",
+            missing.join(", ")
+        )));
     }
     let names: Vec<&str> = only.iter().map(String::as_str).collect();
     // The names and everything they need (functions' globals…): a function restored
@@ -107,36 +174,55 @@ pub fn prepare(file: &Path, only: &[String]) -> Result<Prepared, RestoreError> {
     let edited = session
         .dump_only_with_deps(&names)
         .map_err(|e| RestoreError::Edit {
-            path: file.display().to_string(),
+            path: shown.clone(),
             reason: e.to_string(),
         })?;
     if !edited.plan.kept_for_deps.is_empty() {
-        eprintln!(
+        crate::text::eprint_line(&format!(
             "brine: also restoring what {} need: {}",
             names.join(", "),
             edited.plan.kept_for_deps.join(", ")
-        );
+        ));
     }
     let bytes = edited.to_vec()?;
-    let stem = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp =
-        std::env::temp_dir().join(format!("brine-restore-{}-{stem}.pkl", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temp)?;
-    f.write_all(&bytes)?;
-    f.sync_all()?;
+    let mut copy = anonymous(file)?;
+    copy.write_all(&bytes)?;
+    copy.sync_all()?;
     Ok(Prepared {
-        load: temp.clone(),
-        temp: Some(temp),
+        bytes: copy,
+        extract: Some(Session::from_bytes(bytes.clone())),
+        extract_bytes: Some(bytes),
         session,
-        extract: Some(Session::from_bytes(bytes)),
     })
+}
+
+/// The snippet `--print` shows: an extract travels inside it (nothing left on
+/// disk); a whole checkpoint is loaded from its path.
+fn print_snippet(file: &Path, prepared: &Prepared) -> Result<String, RestoreError> {
+    let Some(bytes) = &prepared.extract_bytes else {
+        return snippet(&std::path::absolute(file)?);
+    };
+    let b64 = base64(bytes);
+    let load = format!("__import__('io').BytesIO(__import__('base64').b64decode('{b64}'))");
+    Ok(snippet_for(&load))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Prints the env and scan verdicts to `log`, then prints the snippet (`print`)
@@ -150,11 +236,7 @@ pub fn run(
     log: &mut dyn Write,
 ) -> Result<u8, RestoreError> {
     let prepared = prepare(file, only)?;
-    let result = run_prepared(file, &prepared, python, print, trust, log);
-    if !print && let Some(t) = &prepared.temp {
-        let _ = std::fs::remove_file(t);
-    }
-    result
+    run_prepared(file, &prepared, python, print, trust, log)
 }
 
 fn run_prepared(
@@ -191,39 +273,71 @@ fn run_prepared(
     if scan.dangerous && !trust {
         return Err(RestoreError::Refused(format!(
             "{}: not restoring: loading it {}; see `brine scan`, restore other names with --only, or pass --trust",
-            file.display(),
+            crate::text::path(file),
             scan.why,
         )));
     }
-    let code = snippet(&prepared.load)?;
     if print {
+        let code = print_snippet(file, prepared)?;
         let mut out = crate::text::stdout();
         write!(out, "{code}")?;
-        if let Some(t) = &prepared.temp {
-            writeln!(
-                log,
-                "the names to restore were extracted to {}; delete it when done",
-                t.display()
-            )?;
-        }
+        out.flush()?;
         return Ok(0);
     }
-    let what = match &prepared.temp {
-        Some(_) => "the chosen names".to_string(),
+    let what = match &prepared.extract {
+        Some(e) => format!("{} chosen names", e.entries.len()),
         None => format!("{} names", prepared.session.entries.len()),
     };
-    writeln!(log, "restoring {what} from {} into {shown}", file.display())?;
+    writeln!(
+        log,
+        "restoring {what} from {} into {shown}",
+        crate::text::path(file)
+    )?;
     let (program, extra) = python
         .split_first()
         .ok_or_else(|| RestoreError::Python("empty python command".into()))?;
-    let status = Command::new(program)
-        .args(extra)
-        .arg("-i")
-        .arg("-c")
-        .arg(&code)
-        .status()
-        .map_err(|e| RestoreError::Python(format!("cannot run `{shown}`: {e}")))?;
+    // Python reads descriptor 3: the private copy of exactly the scanned bytes.
+    let code = snippet(Path::new(LOAD_FD_PATH))?;
+    let mut bytes = prepared.bytes.try_clone()?;
+    bytes.rewind()?;
+    let mut cmd = Command::new(program);
+    cmd.args(extra).arg("-i").arg("-c").arg(&code);
+    hand_over(&mut cmd, bytes);
+    let status = cmd.status().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            RestoreError::Python(format!("{program}: command not found"))
+        }
+        _ => RestoreError::Python(format!("cannot run `{shown}`: {e}")),
+    })?;
     Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
+}
+
+/// Where the child finds the bytes brine hands it.
+const LOAD_FD_PATH: &str = "/dev/fd/3";
+
+/// Makes `file` the child's descriptor 3 (and only that: every other
+/// descriptor brine holds stays close-on-exec).
+fn hand_over(cmd: &mut Command, file: File) {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let fd = file.as_raw_fd();
+    // SAFETY: the closure runs in the forked child before exec and calls only
+    // dup2 and fcntl, which are async-signal-safe; `file` is moved in, so `fd`
+    // stays open until the child has exec'd (the parent's copy closes with the closure).
+    unsafe {
+        cmd.pre_exec(move || {
+            let _keep = &file;
+            if fd == 3 {
+                let flags = libc::fcntl(3, libc::F_GETFD);
+                if flags < 0 || libc::fcntl(3, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 /// The scan's word on a checkpoint, reduced to what restore needs.

@@ -6,13 +6,17 @@
 pub mod code;
 pub mod deps;
 pub mod describe;
+pub mod export;
 pub mod globals;
 pub mod infer;
 pub mod knowledge;
 pub mod names;
 pub mod namespace;
+pub mod ndarray;
+pub mod pandas;
 pub mod pyrepr;
 pub mod sizes;
+pub mod view;
 
 use std::path::Path;
 

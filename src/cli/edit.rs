@@ -9,7 +9,8 @@ use super::inspect::open;
 use crate::edit::pattern::{self, Pattern};
 use crate::edit::{self, Edited};
 use crate::session::Session;
-use crate::store::write::{self, Fingerprint, WriteError};
+use crate::store::apply::{self, ApplyError, Change, Opened, Request};
+use crate::store::write::{self, WriteError};
 use crate::text::Shown;
 use crate::text::{COLUMN_MAX, clip, escape, human_size, name};
 
@@ -28,6 +29,9 @@ pub struct FilterArgs {
     /// Replace FILE (a backup is kept; `brine undo FILE` puts it back)
     #[arg(long)]
     pub in_place: bool,
+    /// With --in-place: replace FILE even when it is read-only
+    #[arg(long, requires = "in_place")]
+    pub force: bool,
     /// Show what would go and the bytes saved; write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -74,20 +78,57 @@ pub struct BackupsArgs {
 #[derive(clap::Args, Debug)]
 pub struct UndoArgs {
     pub file: PathBuf,
+    /// Put back backup N of `brine backups FILE` (1 = the newest) instead of stepping back one
+    #[arg(long)]
+    pub to: Option<usize>,
 }
 
 fn fail_write(e: WriteError) -> Failure {
     Failure::error(e.to_string())
 }
 
-fn fail_edit(file: &Path, e: edit::EditError) -> Failure {
-    Failure::error(format!("{}: {e}", file.shown()))
+fn fail_apply(e: ApplyError) -> Failure {
+    Failure::error(e.to_string())
 }
 
-/// Opens the input and notes its fingerprint, so a change during the run is caught.
-fn open_input(file: &Path) -> Result<(Session, Fingerprint), Failure> {
-    let fp = Fingerprint::of(file).map_err(|e| Failure::error(format!("{}: {e}", file.shown())))?;
-    Ok((open(file)?, fp))
+/// Opens the input for editing: a regular file, readable as a pickle, fingerprinted.
+fn open_input(file: &Path) -> Result<Opened, Failure> {
+    let o = apply::open(file).map_err(fail_apply)?;
+    // The same one-line refusal as inspect for what is not a checkpoint.
+    if o.session.entries.is_empty() && o.session.program.error.is_some() {
+        open(file)?;
+    }
+    Ok(o)
+}
+
+/// Applies an edit through the one library workflow and says what happened to the sidecar.
+fn write_edit(
+    o: &mut Opened,
+    edited: &Edited,
+    target: &Path,
+    reason: &str,
+    force: bool,
+) -> Result<write::Written, Failure> {
+    let req = Request {
+        output: target.to_path_buf(),
+        reason,
+        force,
+        keep_backups: 0,
+        follow_sidecar: true,
+        observe: None,
+    };
+    let done = apply::apply(o, edited, &req).map_err(fail_apply)?;
+    match done.sidecar {
+        Some(Ok(dest)) => crate::text::eprint_line(&format!(
+            "brine: copied the env sidecar to {}",
+            dest.shown()
+        )),
+        Some(Err(e)) => crate::text::eprint_line(&format!(
+            "brine: warning: the env sidecar was not copied: {e}"
+        )),
+        None => {}
+    }
+    Ok(done.written)
 }
 
 pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
@@ -126,21 +167,23 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
             t.shown()
         )));
     }
-    let (mut s, fp) = open_input(&a.file)?;
-    let before = s.program.source.len();
-    let names: Vec<&str> = s
+    let mut o = open_input(&a.file)?;
+    let before = o.size;
+    let names: Vec<String> = o
+        .session
         .entries
         .iter()
-        .map(|e| e.name.as_str())
+        .map(|e| e.name.clone())
         .filter(|n| patterns.iter().any(|p| p.matches(n)))
         .collect();
     let rescued: Vec<String>;
-    let names: Vec<&str> = if a.with_deps {
-        let drop = s.drop_keeping_deps(&names);
+    let names: Vec<String> = if a.with_deps {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let drop = o.session.drop_keeping_deps(&refs);
         rescued = names
             .iter()
             .filter(|n| !drop.iter().any(|d| d == *n))
-            .map(|n| n.to_string())
+            .cloned()
             .collect();
         names
             .into_iter()
@@ -151,9 +194,12 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         names
     };
     if a.dry_run || names.is_empty() {
-        let mut plan = s.plan_without(&names);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut plan = o.session.plan_without(&refs);
         plan.kept_for_deps = rescued;
-        report(before, &a.file, None, &s, &plan, None, a.json, a.dry_run)?;
+        report(
+            before, &a.file, None, &o.session, &plan, None, a.json, a.dry_run,
+        )?;
         if names.is_empty() && !a.json {
             crate::text::eprint_line(&format!(
                 "brine: {}: no names match; nothing written",
@@ -162,7 +208,7 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
         }
         return Ok(0);
     }
-    let mut edited = s.dump_without(&names).map_err(|e| fail_edit(&a.file, e))?;
+    let mut edited = apply::prepare(&o, Change::Without(&names)).map_err(fail_apply)?;
     edited.plan.kept_for_deps = rescued;
     let target = target.expect("checked above");
     let reason = if a.in_place {
@@ -170,15 +216,12 @@ pub fn filter(a: FilterArgs) -> Result<u8, Failure> {
     } else {
         "filter -o"
     };
-    let written = write_edit(&mut s, &edited, &a.file, fp, &target, reason)?;
-    if !a.in_place {
-        follow_sidecar(&a.file, &target);
-    }
+    let written = write_edit(&mut o, &edited, &target, reason, a.force)?;
     report(
         before,
         &a.file,
         Some(&target),
-        &s,
+        &o.session,
         &edited.plan,
         Some(&written),
         a.json,
@@ -193,9 +236,13 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             "extract writes a new file: choose an -o OUT other than the input",
         ));
     }
-    let (mut s, fp) = open_input(&a.file)?;
-    let before = s.program.source.len();
-    let missing: Vec<&String> = a.names.iter().filter(|n| s.entry(n).is_none()).collect();
+    let mut o = open_input(&a.file)?;
+    let before = o.size;
+    let missing: Vec<&String> = a
+        .names
+        .iter()
+        .filter(|n| o.session.entry(n).is_none())
+        .collect();
     if !missing.is_empty() {
         let list = missing
             .iter()
@@ -207,20 +254,18 @@ pub fn extract(a: ExtractArgs) -> Result<u8, Failure> {
             a.file.shown()
         )));
     }
-    let names: Vec<&str> = a.names.iter().map(String::as_str).collect();
-    let edited = if a.with_deps {
-        s.dump_only_with_deps(&names)
+    let change = if a.with_deps {
+        Change::OnlyWithDeps(&a.names)
     } else {
-        s.dump_only(&names)
-    }
-    .map_err(|e| fail_edit(&a.file, e))?;
-    let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "extract")?;
-    follow_sidecar(&a.file, &a.output);
+        Change::Only(&a.names)
+    };
+    let edited = apply::prepare(&o, change).map_err(fail_apply)?;
+    let written = write_edit(&mut o, &edited, &a.output, "extract", false)?;
     report(
         before,
         &a.file,
         Some(&a.output),
-        &s,
+        &o.session,
         &edited.plan,
         Some(&written),
         a.json,
@@ -235,12 +280,11 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
             "salvage writes a new file: choose an -o OUT other than the input",
         ));
     }
-    let (mut s, fp) = open_input(&a.file)?;
-    let at = s.program.error.as_ref().map(|e| e.offset);
-    let edited = s.salvage().map_err(|e| fail_edit(&a.file, e))?;
-    let written = write_edit(&mut s, &edited, &a.file, fp, &a.output, "salvage")?;
-    follow_sidecar(&a.file, &a.output);
-    let lost = s.cut_at_key.clone();
+    let mut o = open_input(&a.file)?;
+    let at = o.session.program.error.as_ref().map(|e| e.offset);
+    let edited = apply::prepare(&o, Change::Salvage).map_err(fail_apply)?;
+    let lost = o.session.cut_at_key.clone();
+    let written = write_edit(&mut o, &edited, &a.output, "salvage", false)?;
     if a.json {
         let v = json!({
             "path": a.file.display().to_string(),
@@ -266,55 +310,6 @@ pub fn salvage(a: SalvageArgs) -> Result<u8, Failure> {
         }
     }
     Ok(0)
-}
-
-/// Writes an edit atomically, re-reading the written file before it replaces anything.
-/// The original's program is dropped first, so only one parsed session is in memory.
-fn write_edit(
-    s: &mut Session,
-    edited: &Edited,
-    input: &Path,
-    fp: Fingerprint,
-    target: &Path,
-    reason: &str,
-) -> Result<write::Written, Failure> {
-    let expected = edit::Expected::of(s, &edited.plan);
-    // The names, types and sizes stay for the report; the parsed program goes.
-    s.program = crate::pickle::parse_bytes(Vec::<u8>::new());
-    s.post = crate::session::Post::default();
-    let produce = |w: &mut dyn std::io::Write| edited.output.write_to(w);
-    let check = |p: &Path| -> Result<(), String> {
-        let new = Session::open(p).map_err(|e| e.to_string())?;
-        expected.check(&new).map_err(|e| e.to_string())
-    };
-    write::write_atomic(target, &produce, &check, Some((input, fp)), reason).map_err(fail_write)
-}
-
-/// A `<name>_env.pkl` sidecar follows its checkpoint to the new name (never over an existing one).
-fn follow_sidecar(input: &Path, output: &Path) {
-    let Some(Ok(side)) = crate::store::sidecar::find_and_read(input) else {
-        return;
-    };
-    let Some(dest) = crate::store::dir::sidecar_names(output).into_iter().next() else {
-        return;
-    };
-    if dest.exists() || dest == side.path {
-        return;
-    }
-    let src = side.path.clone();
-    let produce = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
-        let mut f = std::fs::File::open(&src)?;
-        std::io::copy(&mut f, w).map(|_| ())
-    };
-    match write::write_atomic(&dest, &produce, &|_| Ok(()), None, "sidecar") {
-        Ok(_) => crate::text::eprint_line(&format!(
-            "brine: copied the env sidecar to {}",
-            dest.shown()
-        )),
-        Err(e) => crate::text::eprint_line(&format!(
-            "brine: warning: the env sidecar was not copied: {e}"
-        )),
-    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -404,11 +399,18 @@ fn report(
 
 pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
     let list = write::backups(a.file.as_deref()).map_err(fail_write)?;
+    // The numbers `undo --to N` takes: edits' backups, newest first (undo's own copies have none).
+    let mut numbers = std::collections::HashMap::new();
+    let mut n = 0;
+    for b in list.iter().rev().filter(|b| b.restores.is_none()) {
+        n += 1;
+        numbers.insert(b.backup.clone(), n);
+    }
     if a.json {
         let v: Vec<Value> = list
             .iter()
             .rev()
-            .map(|b| json!({"original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "exists": b.backup.exists()}))
+            .map(|b| json!({"n": numbers.get(&b.backup), "original": b.original, "backup": b.backup, "time": b.time, "bytes": b.bytes, "reason": b.reason, "sha256": b.sha256, "restores": b.restores, "exists": b.backup.exists()}))
             .collect();
         crate::text::json(&Value::Array(v)).map_err(|e| Failure::error(e.to_string()))?;
         return Ok(0);
@@ -422,12 +424,13 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
         .rev()
         .map(|b| {
             vec![
+                numbers.get(&b.backup).map_or("-".into(), |n| n.to_string()),
                 format_time(b.time),
                 human_size(b.bytes),
                 b.reason.clone(),
-                b.original.display().to_string(),
+                b.original.shown(),
                 if b.backup.exists() {
-                    b.backup.display().to_string()
+                    b.backup.shown()
                 } else {
                     "(missing)".into()
                 },
@@ -437,16 +440,21 @@ pub fn backups(a: BackupsArgs) -> Result<u8, Failure> {
     let mut out = crate::text::stdout();
     crate::text::table(
         &mut out,
-        &["WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
+        &["N", "WHEN (UTC)", "SIZE", "BY", "FILE", "BACKUP"],
         &rows,
-        &[1],
+        &[0, 2],
     )
     .map_err(|e| Failure::error(e.to_string()))?;
+    if a.file.is_some() && n > 0 {
+        crate::say!(
+            "`brine undo FILE` steps back one; `brine undo FILE --to N` puts back backup N"
+        );
+    }
     Ok(0)
 }
 
 pub fn undo(a: UndoArgs) -> Result<u8, Failure> {
-    let (b, w) = write::undo(&a.file).map_err(fail_write)?;
+    let (b, w) = write::undo_to(&a.file, a.to).map_err(fail_write)?;
     crate::say!(
         "restored {} from the backup of {} ({})",
         w.path.shown(),

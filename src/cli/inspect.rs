@@ -6,7 +6,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::Failure;
-use crate::session::{Child, Entry, Session, pyrepr};
+use crate::session::view::Facts;
+use crate::session::{Child, Describer, Entry, Session, pyrepr};
 use crate::text::Shown;
 use crate::text::{human_size, table};
 
@@ -51,8 +52,11 @@ pub fn inspect(file: &Path, as_json: bool, width: usize) -> Result<u8, Failure> 
     Ok(0)
 }
 
-fn entry_json(e: &Entry) -> Value {
+fn entry_json(d: &Describer, e: &Entry) -> Value {
     let mut v = json!({"name": e.name, "type": e.ty, "preview": e.preview, "bytes": e.bytes});
+    if let Some(id) = e.value {
+        facts_json(&d.facts(id), &mut v);
+    }
     if let Some(from) = &e.imported_from {
         v["imported"] = json!(true);
         v["imported_from"] = json!(from);
@@ -60,7 +64,33 @@ fn entry_json(e: &Entry) -> Value {
     v
 }
 
+/// The structured fields of a value (`len`, `shape`, `dtype`, `columns`, `signature`…) added to `v`.
+fn facts_json(f: &Facts, v: &mut Value) {
+    if let Some(n) = f.len {
+        v["len"] = json!(n);
+    }
+    if let Some(s) = &f.shape {
+        v["shape"] = json!(s);
+    }
+    if let Some(t) = &f.dtype {
+        v["dtype"] = json!(t);
+    }
+    if let Some(t) = &f.dtypes {
+        v["dtypes"] = json!(t);
+    }
+    if let Some(c) = &f.columns {
+        v["columns"] = json!(c);
+    }
+    if let Some(s) = &f.signature {
+        v["signature"] = json!(s);
+    }
+    if let Some(p) = &f.problem {
+        v["problem"] = json!(p);
+    }
+}
+
 pub fn inspect_json(file: &Path, s: &Session) -> Value {
+    let d = s.describer();
     json!({
         "path": file.display().to_string(),
         "format": s.format.as_str(),
@@ -68,7 +98,7 @@ pub fn inspect_json(file: &Path, s: &Session) -> Value {
         "module": s.module,
         "complete": s.complete(),
         "size": s.program.source.len(),
-        "entries": s.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "entries": s.entries.iter().map(|e| entry_json(&d, e)).collect::<Vec<_>>(),
         "imports": s.inferred.imports,
         "python": s.inferred.python(),
         "dill": s.inferred.dill(),
@@ -105,22 +135,29 @@ fn print_inspect(file: &Path, s: &Session, width: usize) -> std::io::Result<()> 
                 Some(v) => d.preview(v, width),
                 None => pyrepr::clip(&e.preview, width),
             };
+            let shape = e.value.map(|v| d.facts(v).shape_cell()).unwrap_or_default();
             vec![
                 crate::text::name(&e.name).into_owned(),
                 e.ty.clone(),
+                shape,
                 human_size(e.bytes),
                 preview,
             ]
         })
         .collect();
-    table(&mut out, &["NAME", "TYPE", "SIZE", "PREVIEW"], &rows, &[2])?;
+    table(
+        &mut out,
+        &["NAME", "TYPE", "SHAPE/LEN", "SIZE", "PREVIEW"],
+        &rows,
+        &[3],
+    )?;
     if !s.inferred.imports.is_empty() {
         writeln!(out, "imports: {}", s.inferred.imports.join(", "))?;
     }
     Ok(())
 }
 
-pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
+pub fn tree(file: &Path, path: &str, as_json: bool, stats: bool) -> Result<u8, Failure> {
     let s = open(file)?;
     let d = s.describer();
     let (entry, rest) = split_entry(&s, path).ok_or_else(|| {
@@ -175,12 +212,23 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
                 }
             })
             .collect();
-        let v = json!({
+        let mut v = json!({
             "path": walked,
             "type": d.type_of(node).0,
             "preview": d.preview(node, 200),
             "children": children,
         });
+        facts_json(&d.facts(node), &mut v);
+        if let Some(r) = value_repr(&d, node) {
+            v["repr"] = json!(r);
+        }
+        if stats {
+            let st = array_stats(file, &d, node, &walked)?;
+            v["stats"] = json!({"count": st.count, "nan_count": st.nan_count,
+                "min": st.int_min.map_or_else(|| json!(st.min), |i| json!(i as f64)),
+                "max": st.int_max.map_or_else(|| json!(st.max), |i| json!(i as f64)),
+                "mean": if st.mean.is_finite() { json!(st.mean) } else { json!(pyrepr::float(st.mean)) }});
+        }
         crate::text::json(&v).map_err(|e| Failure::error(e.to_string()))?;
         return Ok(0);
     }
@@ -194,6 +242,15 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
         crate::text::escape(&d.preview(node, 80))
     )
     .map_err(w)?;
+    if let Some(r) = value_repr(&d, node) {
+        for line in r.lines() {
+            writeln!(out, "{}", crate::text::escape(line)).map_err(w)?;
+        }
+    }
+    if stats {
+        let st = array_stats(file, &d, node, &walked)?;
+        writeln!(out, "{}", st.line()).map_err(w)?;
+    }
     let rows: Vec<Vec<String>> = kids
         .iter()
         .map(|c| {
@@ -207,6 +264,43 @@ pub fn tree(file: &Path, path: &str, as_json: bool) -> Result<u8, Failure> {
         table(&mut out, &["NAME", "TYPE", "PREVIEW"], &rows, &[]).map_err(w)?;
     }
     Ok(0)
+}
+
+/// The multi-line repr of a value that has one (arrays).
+fn value_repr(d: &Describer, node: crate::pickle::NodeId) -> Option<String> {
+    match d.ndarray(node)? {
+        Ok(a) => Some(
+            d.ndarray_repr(&a, &d.p.source)
+                .unwrap_or_else(|e| format!("({e})")),
+        ),
+        Err(e) => Some(format!("({e})")),
+    }
+}
+
+fn array_stats(
+    file: &Path,
+    d: &Describer,
+    node: crate::pickle::NodeId,
+    walked: &str,
+) -> Result<crate::session::ndarray::stats::Stats, Failure> {
+    let fail = |m: String| Failure::error(format!("{}: '{walked}': {m}", file.display()));
+    let a = match d.ndarray(node) {
+        Some(Ok(a)) => a,
+        Some(Err(e)) => return Err(fail(e)),
+        None => {
+            return Err(fail(format!(
+                "--stats needs a numeric array, this is {}",
+                d.type_of(node).0
+            )));
+        }
+    };
+    match crate::session::ndarray::stats::stats(&a, &d.p.source) {
+        Some(r) => r.map_err(fail),
+        None => Err(fail(format!(
+            "--stats needs a numeric array, this one is {}",
+            a.dtype.name()
+        ))),
+    }
 }
 
 /// Splits `NAME.rest`, preferring the longest entry name that matches (names may hold dots).

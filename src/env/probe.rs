@@ -2,7 +2,9 @@
 //! versions of dill, numpy and pandas, and which top-level modules it could
 //! find. The script is fixed, reads no pickle, and finds modules with
 //! `importlib.util.find_spec` on top-level names only (a dotted name would
-//! import its parents).
+//! import its parents). The interpreter runs isolated (`-I`; `-E -s` for
+//! Python 2), in an empty private directory, with a fixed environment, so a
+//! `json.py` in the user's folder or a `PYTHONSTARTUP` never runs.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -108,6 +110,8 @@ pub enum ProbeError {
     Empty,
     #[error("cannot run `{0}`: {1}")]
     Spawn(String, String),
+    #[error("{0}: command not found")]
+    NotFound(String),
     #[error("`{0}` did not answer within {1} s")]
     Timeout(String, u64),
     #[error("`{0}` failed: {1}")]
@@ -118,18 +122,59 @@ pub enum ProbeError {
 
 /// Runs the probe with `command` (words, e.g. `["python3"]` or `["ipython", "--no-banner"]`).
 pub fn probe(command: &[String], modules: &[String]) -> Result<Local, ProbeError> {
+    let (program, _) = command.split_first().ok_or(ProbeError::Empty)?;
+    // IPython takes no -I; it still gets the empty directory and the fixed environment.
+    let ipython = std::path::Path::new(program)
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().contains("ipython"));
+    let isolate: &[&str] = if ipython { &[] } else { &["-I"] };
+    match run(command, isolate, modules) {
+        // Python 2 has no -I: -E -s and the empty directory do the same there.
+        Err(ProbeError::Failed(_, why)) if !ipython && why.contains("-I") => {
+            run(command, &["-E", "-s"], modules)
+        }
+        other => other,
+    }
+}
+
+/// The environment the probe runs in: only what finding the interpreter and
+/// reading its answer need.
+fn fixed_env(cmd: &mut Command) {
+    cmd.env_clear();
+    for key in ["PATH", "HOME", "SYSTEMROOT"] {
+        if let Some(v) = std::env::var_os(key) {
+            cmd.env(key, v);
+        }
+    }
+    cmd.env("LC_ALL", "C.UTF-8")
+        .env("PYTHONIOENCODING", "utf-8");
+}
+
+fn run(command: &[String], isolate: &[&str], modules: &[String]) -> Result<Local, ProbeError> {
     let (program, extra) = command.split_first().ok_or(ProbeError::Empty)?;
     let shown = command.join(" ");
-    let mut child = Command::new(program)
+    // An empty private directory: nothing there for Python to import by accident.
+    let cwd = tempfile::Builder::new()
+        .prefix("brine-probe-")
+        .tempdir()
+        .map_err(|e| ProbeError::Spawn(shown.clone(), e.to_string()))?;
+    let mut cmd = Command::new(program);
+    fixed_env(&mut cmd);
+    let mut child = cmd
         .args(extra)
+        .args(isolate)
         .arg("-c")
         .arg(SCRIPT)
         .args(modules.iter().filter(|m| !m.contains('.') && !m.is_empty()))
+        .current_dir(cwd.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| ProbeError::Spawn(shown.clone(), e.to_string()))?;
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ProbeError::NotFound(program.clone()),
+            _ => ProbeError::Spawn(shown.clone(), e.to_string()),
+        })?;
     let (mut out, mut err) = (child.stdout.take(), child.stderr.take());
     // Read both pipes on threads so a chatty interpreter cannot block on a full pipe.
     let out_reader = std::thread::spawn(move || read_all(out.as_mut()));
@@ -149,13 +194,21 @@ pub fn probe(command: &[String], modules: &[String]) -> Result<Local, ProbeError
     };
     let stdout = out_reader.join().unwrap_or_default();
     let stderr = err_reader.join().unwrap_or_default();
+    // 127: a shell or a pyenv shim found no such command (its advice follows on other lines).
+    if status.code() == Some(127) {
+        return Err(ProbeError::NotFound(program.clone()));
+    }
     if !status.success() {
         let last = stderr
             .lines()
             .rev()
             .find(|l| !l.trim().is_empty())
             .unwrap_or("no output");
-        return Err(ProbeError::Failed(shown, last.trim().to_string()));
+        let unknown_option = stderr
+            .lines()
+            .find(|l| l.contains("-I") && l.to_lowercase().contains("option"));
+        let why = unknown_option.unwrap_or(last);
+        return Err(ProbeError::Failed(shown, why.trim().to_string()));
     }
     let line = stdout
         .lines()
@@ -229,6 +282,7 @@ mod tests {
     #[test]
     fn a_missing_interpreter_is_an_error_not_a_panic() {
         let e = probe(&["brine-no-such-python".into()], &[]).unwrap_err();
-        assert!(matches!(e, ProbeError::Spawn(..)), "{e}");
+        assert!(matches!(e, ProbeError::NotFound(..)), "{e}");
+        assert_eq!(e.to_string(), "brine-no-such-python: command not found");
     }
 }

@@ -5,11 +5,15 @@
 use std::fs::File;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Random access to the bytes of one pickle.
 #[derive(Clone)]
 pub struct Source {
     inner: Arc<Inner>,
+    /// Positioned reads made so far: the work a parse did on the input, for
+    /// tests that bound it by counting instead of timing.
+    reads: Arc<AtomicU64>,
 }
 
 enum Inner {
@@ -21,25 +25,42 @@ impl Source {
     pub fn from_bytes(bytes: impl Into<Arc<[u8]>>) -> Source {
         Source {
             inner: Arc::new(Inner::Memory(bytes.into())),
+            reads: Arc::default(),
         }
     }
 
     /// Opens a file; its length is taken now and checked again on every read.
+    ///
+    /// Only regular files: a FIFO or a device would block or never end. The
+    /// open itself does not wait for a FIFO's writer (`O_NONBLOCK`, which
+    /// changes nothing for a regular file).
     pub fn open(path: &std::path::Path) -> io::Result<Source> {
-        let file = File::open(path)?;
+        use std::os::unix::fs::OpenOptionsExt;
+        let file = File::options()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?;
+        Source::from_file(file)
+    }
+
+    /// Reads from an open regular file (an anonymous temp file, a descriptor brine holds).
+    pub fn from_file(file: File) -> io::Result<Source> {
         let meta = file.metadata()?;
-        if meta.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "is a directory",
-            ));
+        if !meta.is_file() {
+            return Err(not_regular(&meta));
         }
         Ok(Source {
             inner: Arc::new(Inner::File {
                 file,
                 len: meta.len(),
             }),
+            reads: Arc::default(),
         })
+    }
+
+    /// How many positioned reads this source (and its clones) served.
+    pub fn reads(&self) -> u64 {
+        self.reads.load(Ordering::Relaxed)
     }
 
     pub fn len(&self) -> u64 {
@@ -63,6 +84,7 @@ impl Source {
 
     /// Fills `buf` from `offset`; returns how many bytes were read (fewer only at the end).
     pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
         match &*self.inner {
             Inner::Memory(b) => {
                 let start = usize::try_from(offset).unwrap_or(usize::MAX).min(b.len());
@@ -82,6 +104,25 @@ impl Source {
         buf.truncate(got);
         Ok(buf)
     }
+}
+
+/// Says what a path is when it is not a regular file.
+pub fn not_regular(m: &std::fs::Metadata) -> io::Error {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    let what = if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a device"
+    };
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("not a regular file ({what}); brine reads only regular files"),
+    )
 }
 
 #[cfg(unix)]

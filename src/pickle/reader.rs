@@ -4,8 +4,10 @@
 use super::opcode::ArgKind;
 use super::{Error, ErrorKind, Opcode};
 
-/// The longest text line (protocol 0 argument) we accept.
-pub const MAX_LINE: usize = 256 << 20;
+/// The longest text line (protocol 0 argument) we accept. Protocol 0 holds
+/// whole strings on one line; 64 MiB is far past any real session's and keeps
+/// a hostile file's window (it doubles while a line is read) bounded.
+pub const MAX_LINE: usize = 64 << 20;
 
 /// One decoded op.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -157,7 +157,7 @@ impl<'p> Describer<'p> {
             .map(|x| x.1)
     }
 
-    fn args(&self, call: NodeId) -> &'p [NodeId] {
+    pub(crate) fn args(&self, call: NodeId) -> &'p [NodeId] {
         self.p.items(NodeId(self.p.node(call).b))
     }
 

@@ -479,7 +479,11 @@ impl App {
                 }
             }
             Pane::Tree => {
-                let i = self.tree.offset + row.saturating_sub(self.areas.tree.y + 1) as usize;
+                // Below the border and the header row.
+                if row < self.areas.tree.y + 2 {
+                    return Vec::new();
+                }
+                let i = self.tree.offset + row.saturating_sub(self.areas.tree.y + 2) as usize;
                 if i < self.tree.rows.len() {
                     if i == self.tree.selected {
                         return self.expand_or_collapse();

@@ -312,37 +312,25 @@ fn read_with_progress(
 }
 
 fn write(w: &Write) -> Result<String, String> {
-    use crate::store::write::{Fingerprint, write_atomic};
-    let before = Fingerprint::of(&w.source).map_err(|e| format!("{}: {e}", name(&w.source)))?;
-    let s = read(&w.source)?;
-    let names: Vec<&str> = w.names.iter().map(String::as_str).collect();
-    let edited = if w.keep_only {
-        s.dump_only(&names)
+    use crate::store::apply::{self, Change, Request};
+    // The same workflow as the CLI: guard, verify, re-check, back up, rename, sidecar, prune.
+    let mut o = apply::open(&w.source).map_err(|e| e.to_string())?;
+    let change = if w.keep_only {
+        Change::Only(&w.names)
     } else {
-        s.dump_without(&names)
-    }
-    .map_err(|e| e.to_string())?;
-    let produce = |out: &mut dyn std::io::Write| edited.output.write_to(out);
-    // The written file must parse to STOP with exactly the names the plan keeps.
-    let kept = edited.plan.kept.clone();
-    let check = |p: &Path| -> Result<(), String> {
-        let back = read(p)?;
-        if !back.complete() {
-            return Err("the new file does not parse to the end".into());
-        }
-        let got: Vec<&str> = back.entries.iter().map(|e| e.name.as_str()).collect();
-        let missing: Vec<&String> = kept.iter().filter(|k| !got.contains(&k.as_str())).collect();
-        match missing.first() {
-            None => Ok(()),
-            Some(m) => Err(format!("'{m}' is missing from the new file")),
-        }
+        Change::Without(&w.names)
     };
-    let in_place = w.to == w.source;
-    let guard = in_place.then_some((w.source.as_path(), before));
-    let reason = format!("tui {}", w.what);
-    let written =
-        write_atomic(&w.to, &produce, &check, guard, &reason).map_err(|e| e.to_string())?;
-    let plan = &edited.plan;
+    let edited = apply::prepare(&o, change).map_err(|e| e.to_string())?;
+    let req = Request {
+        output: w.to.clone(),
+        reason: &format!("tui {}", w.what),
+        force: false,
+        keep_backups: w.keep,
+        follow_sidecar: true,
+        observe: None,
+    };
+    let done = apply::apply(&mut o, &edited, &req).map_err(|e| e.to_string())?;
+    let plan = &done.plan;
     let mut msg = format!(
         "{}: wrote {} ({} names kept, {} dropped, {} saved)",
         w.what,
@@ -351,13 +339,18 @@ fn write(w: &Write) -> Result<String, String> {
         plan.dropped.len(),
         super::human_size(plan.bytes_saved)
     );
-    if written.backup.is_some() {
+    if done.written.backup.is_some() {
         msg.push_str("; backup kept, u undoes");
-        match checks::prune_backups(&w.to, w.keep) {
+        match done.pruned {
             Ok(0) => {}
             Ok(n) => msg.push_str(&format!(" ({n} older pruned)")),
             Err(e) => msg.push_str(&format!(" (pruning old backups failed: {e})")),
         }
+    }
+    match done.sidecar {
+        Some(Ok(_)) => msg.push_str("; env sidecar copied"),
+        Some(Err(e)) => msg.push_str(&format!("; env sidecar not copied: {e}")),
+        None => {}
     }
     Ok(msg)
 }

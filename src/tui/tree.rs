@@ -57,6 +57,8 @@ pub struct Row {
     pub name: String,
     pub ty: String,
     pub preview: String,
+    /// Shape or length of the value (`(2, 3)`, `3×5`, `len 4`), empty when it has none.
+    pub shape: String,
     /// Bytes that dropping the name would save (top-level rows only).
     pub bytes: Option<u64>,
     pub node: Option<NodeId>,
@@ -159,6 +161,10 @@ impl Tree {
                     name: en.name.clone(),
                     ty: en.ty.clone(),
                     preview: en.preview.clone(),
+                    shape: en
+                        .value
+                        .map(|n| d.facts(n).shape_cell())
+                        .unwrap_or_default(),
                     bytes: Some(en.bytes),
                     node: en.value,
                     fact: false,
@@ -219,6 +225,7 @@ impl Tree {
             .into_iter()
             .take(MAX_CHILDREN)
             .map(|c| {
+                let shape = c.node.map(|n| d.facts(n).shape_cell()).unwrap_or_default();
                 let (ty, preview, fact, expandable) = match (c.node, &c.fact) {
                     (Some(n), _) => (
                         d.type_of(n).0,
@@ -234,6 +241,7 @@ impl Tree {
                     name: c.name,
                     ty,
                     preview,
+                    shape,
                     bytes: None,
                     node: c.node,
                     fact,
@@ -249,6 +257,7 @@ impl Tree {
                 name: "…".into(),
                 ty: String::new(),
                 preview: format!("{} more", total - MAX_CHILDREN),
+                shape: String::new(),
                 bytes: None,
                 node: None,
                 fact: true,

@@ -225,3 +225,25 @@ fn fuzz_crash_huge_counted_length_does_not_overflow() {
     ]);
     assert!(p.error.unwrap().is_truncation());
 }
+
+/// Issue 11: a long protocol-0 text line is read with a window that doubles, so
+/// the number of reads grows with the log of the line, not with its length.
+#[test]
+fn issue_11_a_long_text_line_takes_few_reads() {
+    let mut b = b"V".to_vec();
+    b.extend(std::iter::repeat_n(b'a', 256 << 10));
+    b.extend(b"\n.");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.pkl");
+    std::fs::write(&path, &b).unwrap();
+    let source = brine::pickle::Source::open(&path).unwrap();
+    let limits = brine::pickle::Limits {
+        window: 4096,
+        ..brine::pickle::Limits::default()
+    };
+    let p = brine::pickle::parse(source, limits);
+    assert!(p.error.is_none(), "{:?}", p.error);
+    // 256 KiB through a 4 KiB window: about log2(64) + a few reads; it was one read per byte.
+    let reads = p.source.reads();
+    assert!(reads < 40, "{reads} reads for a 256 KiB line");
+}

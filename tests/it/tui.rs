@@ -338,7 +338,7 @@ fn env_with_a_python_that_cannot_run_still_shows_the_checkpoint_by_itself() {
     apply(&mut app, &[Action::Expand, Action::Env]);
     let s = text(&screen(&mut app, 100, 30));
     assert!(s.contains("compare env"), "{s}");
-    assert!(s.contains("cannot run `brine-no-such-python`"), "{s}");
+    assert!(s.contains("brine-no-such-python: command not found"), "{s}");
     assert!(s.contains("verdict ok"), "{s}");
     assert!(app.env_waiting.is_none());
 }

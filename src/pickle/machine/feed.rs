@@ -104,10 +104,13 @@ pub(crate) fn feed<E: Exec>(
         buf.drain(..pos);
         base = offset;
         pos = 0;
+        let have = buf.len();
+        // Grow at least geometrically: a long text line asks for one byte more
+        // each time, and re-reading and re-scanning it per byte was quadratic.
         let want = (need as usize)
             .max(limits.window)
+            .max(have.saturating_mul(2))
             .min(usize::try_from(left).unwrap_or(usize::MAX));
-        let have = buf.len();
         if want > have {
             buf.resize(want, 0);
             let got = source

@@ -116,7 +116,31 @@ impl<'p> Describer<'p> {
             out.push(Child::fact("reference", c.path()));
             return out;
         }
-        if let Some((dtype, shape, fortran, data)) = self.array_facts(id) {
+        if let Some(table) = self.pandas(id) {
+            match table {
+                Ok(tb) => out.extend(self.table_children(&tb)),
+                Err(e) => out.push(Child::fact("problem", e)),
+            }
+            // pandas' own plumbing stays reachable, folded under one child.
+            match self.build_state(id) {
+                Some(state) => out.push(Child::value("raw", state)),
+                None => out.push(Child::fact("raw", "made by a call (see `made by`)")),
+            }
+            return out;
+        }
+        if let Some(Ok(a)) = self.ndarray(id) {
+            out.push(Child::fact(
+                "values",
+                crate::session::view::one_line_values(
+                    &self
+                        .ndarray_repr(&a, &p.source)
+                        .unwrap_or_else(|e| format!("({e})")),
+                ),
+            ));
+        }
+        if self.is_ndarray_call(id)
+            && let Some((dtype, shape, fortran, data)) = self.array_facts(id)
+        {
             if let Some(d) = dtype {
                 out.push(Child::fact(
                     "dtype",

@@ -65,7 +65,7 @@ impl<'p> Describer<'p> {
     }
 
     /// The smallest useful repr: scalars in full (short), containers as `[…]`.
-    pub(super) fn tiny(&self, id: NodeId) -> String {
+    pub(crate) fn tiny(&self, id: NodeId) -> String {
         match self.p.node(id).kind {
             NodeKind::None
             | NodeKind::Bool
@@ -195,6 +195,12 @@ impl<'p> Describer<'p> {
                 Some(q) if q.name == "__dict__" => format!("vars({})", q.module),
                 Some(q) => format!("<{q}>"),
                 None => "<global>".into(),
+            };
+        }
+        if let Some(table) = self.pandas(id) {
+            return match table {
+                Ok(tb) => tb.line(),
+                Err(e) => format!("{} ({e})", t.rsplit('.').next().unwrap_or(t)),
             };
         }
         if let Some(s) = self.special_preview(id, t, width, depth) {
@@ -438,7 +444,7 @@ impl<'p> Describer<'p> {
         out
     }
 
-    pub(super) fn is_ndarray_call(&self, id: NodeId) -> bool {
+    pub(crate) fn is_ndarray_call(&self, id: NodeId) -> bool {
         let Some(q) = self.called(id) else {
             return false;
         };
@@ -481,6 +487,13 @@ impl<'p> Describer<'p> {
     }
 
     pub(super) fn array_preview(&self, id: NodeId) -> Option<String> {
+        match self.ndarray(id) {
+            Some(Ok(a)) => return Some(self.array_line(id, &a)),
+            Some(Err(e)) if !e.contains("not a simple dtype") => {
+                return Some(format!("ndarray ({e})"));
+            }
+            _ => {}
+        }
         let (dtype, shape, fortran, _) = self.array_facts(id)?;
         let dtype = dtype
             .map(|d| knowledge::numpy_dtype_name(&d))
@@ -498,39 +511,46 @@ impl<'p> Describer<'p> {
 
     pub(super) fn numpy_scalar_preview(&self, id: NodeId, t: &str) -> Option<String> {
         let args = self.args(id);
-        let code = self.numpy_dtype_code(*args.first()?)?;
+        let short = t.trim_start_matches("numpy.");
+        // Only `scalar(dtype, bytes)` calls are scalars; other numpy objects keep the generic preview.
+        self.dtype_of(*args.first()?)?;
+        let Some(value) = self.numpy_scalar_value(id) else {
+            return Some(format!("{short}(…)"));
+        };
+        Some(match self.numpy2 {
+            Some(true) => format!("np.{short}({value})"),
+            Some(false) => value,
+            None if args.is_empty() => value,
+            None => format!("{short}({value})"),
+        })
+    }
+
+    /// `str()` of a numpy scalar `numpy.core.multiarray.scalar(dtype, bytes)`.
+    pub fn numpy_scalar_value(&self, id: NodeId) -> Option<String> {
+        let args = self.args(id);
+        let dtype = self.dtype_of(*args.first()?)?;
         let Scalar::Bytes { head, .. } = self.p.scalar(*args.get(1)?, 64)? else {
             return None;
         };
-        let le = !code.starts_with('>');
-        let c = code.trim_start_matches(['<', '>', '|', '=']);
-        let num = |n: usize| -> Option<[u8; 8]> {
-            let mut b = [0u8; 8];
-            let src = head.get(..n)?;
-            if le {
-                b[..n].copy_from_slice(src);
-            } else {
-                for (i, x) in src.iter().rev().enumerate() {
-                    b[i] = *x;
-                }
-            }
-            Some(b)
+        if head.len() != dtype.size {
+            return None;
+        }
+        let a = crate::session::ndarray::ArrayView {
+            dtype,
+            shape: Vec::new(),
+            fortran: false,
+            data: crate::session::ndarray::Data::Objects(Vec::new()),
+            numpy2: self.numpy2,
         };
-        let value = match c {
-            "f8" => pyrepr::float(f64::from_le_bytes(num(8)?)),
-            "f4" => pyrepr::float(f64::from(f32::from_le_bytes(num(4)?[..4].try_into().ok()?))),
-            "i8" => i64::from_le_bytes(num(8)?).to_string(),
-            "i4" => i32::from_le_bytes(num(4)?[..4].try_into().ok()?).to_string(),
-            "u8" => u64::from_le_bytes(num(8)?).to_string(),
-            "b1" => if head.first() == Some(&1) {
-                "True"
-            } else {
-                "False"
-            }
-            .into(),
-            _ => return Some(format!("{}(…)", t.trim_start_matches("numpy."))),
-        };
-        Some(format!("{}({value})", t.trim_start_matches("numpy.")))
+        use crate::session::ndarray::Elem;
+        Some(match a.decode(&head) {
+            Elem::Bool(b) => if b { "True" } else { "False" }.into(),
+            Elem::Int(i) => i.to_string(),
+            Elem::Float(x, 8) => pyrepr::float(x),
+            Elem::Float(x, 4) => pyrepr::float(format!("{}", x as f32).parse().ok()?),
+            Elem::Float(x, _) => pyrepr::float(x),
+            _ => return None,
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! The jobs that ask the libraries before something happens: env reports
 //! (probing a Python when asked), the scan and env check shown before a
-//! restore, and pruning backups after a write. They run on worker threads.
+//! restore. They run on worker threads.
 
 use std::path::Path;
 
@@ -41,10 +41,6 @@ pub struct RestoreCheck {
 /// Scans and env-checks what restoring `only` from `path` would load into `python`.
 pub fn restore(path: &Path, only: &[String], python: &[String]) -> Result<RestoreCheck, String> {
     let prepared = crate::restore::prepare(path, only).map_err(|e| e.to_string())?;
-    if let Some(t) = &prepared.temp {
-        // The restore itself extracts again; this copy was only for reading.
-        let _ = std::fs::remove_file(t);
-    }
     let loaded = prepared.extract.as_ref().unwrap_or(&prepared.session);
     let scan = scan::scan(loaded);
     let env = Env::of(path, loaded);
@@ -57,21 +53,4 @@ pub fn restore(path: &Path, only: &[String], python: &[String]) -> Result<Restor
         scan,
         env,
     })
-}
-
-/// Deletes the oldest backups of `file` beyond the newest `keep`; 0 keeps all.
-/// Returns how many went.
-pub fn prune_backups(file: &Path, keep: usize) -> Result<usize, String> {
-    if keep == 0 {
-        return Ok(0);
-    }
-    let all = crate::store::write::backups(Some(file)).map_err(|e| e.to_string())?;
-    let present: Vec<_> = all.iter().filter(|b| b.backup.exists()).collect();
-    let extra = present.len().saturating_sub(keep);
-    let mut gone = 0;
-    for b in &present[..extra] {
-        std::fs::remove_file(&b.backup).map_err(|e| format!("{}: {e}", b.backup.display()))?;
-        gone += 1;
-    }
-    Ok(gone)
 }

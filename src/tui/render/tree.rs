@@ -1,4 +1,5 @@
-//! The namespace pane: names with type, size and preview; progress while loading.
+//! The namespace pane: a header row, then names with type, shape/length, size and
+//! preview; progress while loading.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -90,6 +91,16 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
+    // The header row: Name · Type · Shape/len · Bytes · Value.
+    let header_area = Rect {
+        height: 1.min(inner.height),
+        ..inner
+    };
+    inner = Rect {
+        y: inner.y + header_area.height,
+        height: inner.height - header_area.height,
+        ..inner
+    };
     let height = inner.height as usize;
     scroll_into_view(&mut app.tree.offset, app.tree.selected, height);
     let w = inner.width as usize;
@@ -107,7 +118,36 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
         .unwrap_or(4)
         .clamp(3, (w / 5).max(3));
     let size_w = if w >= 40 { 9 } else { 0 };
-    let preview_w = w.saturating_sub(1 + name_w + 1 + type_w + size_w + 1);
+    // Shape/len only when there is room for a useful value column too.
+    let shape_w = if w >= 60 {
+        visible
+            .clone()
+            .map(|r| r.shape.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(9, (w / 6).max(9))
+    } else {
+        0
+    };
+    let shape_gap = usize::from(shape_w > 0);
+    let preview_w = w.saturating_sub(1 + name_w + 1 + type_w + shape_gap + shape_w + size_w + 1);
+    let dim = Style::default().fg(t.dim).add_modifier(Modifier::BOLD);
+    let mut head = vec![
+        Span::raw(" "),
+        Span::styled(fit("Name", name_w), dim),
+        Span::raw(" "),
+        Span::styled(fit("Type", type_w), dim),
+    ];
+    if shape_w > 0 {
+        head.push(Span::raw(" "));
+        head.push(Span::styled(fit("Shape/len", shape_w), dim));
+    }
+    if size_w > 0 {
+        head.push(Span::styled(fit_right("Bytes", size_w), dim));
+    }
+    head.push(Span::raw(" "));
+    head.push(Span::styled(clip("Value", preview_w), dim));
+    frame.render_widget(Paragraph::new(Line::from(head)), header_area);
     let mut lines = Vec::with_capacity(height);
     for (i, r) in app
         .tree
@@ -145,6 +185,13 @@ pub fn render(app: &mut App, frame: &mut Frame, area: Rect) {
             Span::raw(" "),
             Span::styled(fit(short_type(&r.ty), type_w), Style::default().fg(t.ty)),
         ];
+        if shape_w > 0 {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(
+                fit(&r.shape, shape_w),
+                Style::default().fg(t.size),
+            ));
+        }
         if size_w > 0 {
             let size = r.bytes.map(human_size).unwrap_or_default();
             spans.push(Span::styled(

@@ -239,14 +239,15 @@ fn restore_hands_the_terminal_to_python_and_comes_back() {
     // Back in the UI, fully redrawn.
     assert!(s.contains("checkpoint_helper"), "{s}");
     // The last run is the restore itself (the env probes ran before it): the
-    // snippet from `crate::restore` loads the checkpoint by its path.
+    // snippet from `crate::restore` loads the scanned bytes brine hands over
+    // as descriptor 3, never a path another user could swap.
     let args = std::fs::read_to_string(&record).unwrap();
     let args: Vec<&str> = args.lines().collect();
     assert_eq!(args[0], "-i");
     assert_eq!(args[1], "-c");
     let code = args[2..].join("\n");
     assert!(code.contains("load_module("), "{args:?}");
-    assert!(code.contains("checkpoint_analysis.pkl"), "{args:?}");
+    assert!(code.contains("load_module(u'/dev/fd/3')"), "{args:?}");
     tui.quit();
 }
 

@@ -1,0 +1,74 @@
+"""export_check.py: reads what `brine export` wrote back with real numpy/pandas/json and
+compares it with the original value loaded by real dill from the session.
+stdin: JSON list of {"session", "name", "file", "format"}; stdout: one JSON object
+{"checked": N, "problems": [...]}. Used by tests/it/export.rs; never writes files.
+"""
+import datetime
+import decimal
+import json
+import sys
+
+import dill
+import numpy as np
+import pandas as pd
+
+
+def plain(v):
+    """The JSON form brine promises for plain data."""
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, datetime.datetime):
+        return v.isoformat()
+    if isinstance(v, datetime.date):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal):
+        return str(v)
+    return v
+
+
+items = json.load(sys.stdin)
+sessions = {}
+problems = []
+for it in items:
+    path = it["session"]
+    if path not in sessions:
+        sessions[path] = dill.load_module_asdict(path)
+    orig = sessions[path][it["name"]]
+    what = "%s %s (%s)" % (path.rsplit("/", 1)[-1], it["name"], it["format"])
+    try:
+        if it["format"] == "npy":
+            got = np.load(it["file"], allow_pickle=False)
+            kind = orig.dtype.kind
+            if kind in "Mm":  # NaT never equals itself: compare the stored counts
+                got_v, orig_v = got.view("i8"), orig.view("i8")
+            else:
+                got_v, orig_v = got, orig
+            same = got.dtype == orig.dtype and got.shape == orig.shape and np.array_equal(
+                got_v, orig_v, equal_nan=kind in "fc")
+            if not same:
+                problems.append("%s: %r %s != %r %s" % (what, got.dtype, got.shape, orig.dtype, orig.shape))
+        elif it["format"] == "csv":
+            frame = orig.to_frame() if isinstance(orig, pd.Series) else orig
+            dates = [c for c in frame.columns if str(frame[c].dtype).startswith("datetime64")]
+            got = pd.read_csv(it["file"], index_col=0, parse_dates=dates or False,
+                              float_precision="round_trip")
+            if isinstance(orig, pd.Series):
+                got = got.iloc[:, 0]
+                got.name = orig.name
+                ok = got.equals(orig)
+            else:
+                for c in dates:
+                    got[c] = got[c].astype(frame[c].dtype)
+                ok = got.equals(orig) and list(got.columns) == [str(c) for c in orig.columns]
+            if not ok:
+                problems.append("%s: read back as\n%s\nnot\n%s" % (what, got.head(), orig.head()))
+        else:
+            with open(it["file"]) as f:
+                got = json.load(f)
+            if got != plain(orig):
+                problems.append("%s: %r != %r" % (what, got, plain(orig)))
+    except Exception as e:  # one line per failure, the rest still checked
+        problems.append("%s: %s: %s" % (what, type(e).__name__, e))
+print(json.dumps({"checked": len(items), "problems": problems}))

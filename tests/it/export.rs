@@ -1,0 +1,140 @@
+//! `brine export` read back by real numpy, pandas and json: every array of the views
+//! fixture as .npy (np.array_equal, same dtype and shape), its numeric/str DataFrames and
+//! Series as .csv (DataFrame.equals), its plain dict as .json (equal to the Python value);
+//! plus the one-line refusals for what cannot be exported statically.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+
+fn brine(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_brine"))
+        .args(args)
+        .output()
+        .expect("run brine")
+}
+
+fn session() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/views/views--pd22-np22-dill041-py311.pkl")
+}
+
+/// Python with dill, numpy and pandas; under CI a missing one is a failure.
+fn python() -> Option<String> {
+    let py = super::py::python_with_dill()?;
+    let ok = Command::new(&py)
+        .args(["-c", "import numpy, pandas"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("CI is set but {py} cannot import numpy and pandas");
+    }
+    ok.then_some(py)
+}
+
+#[test]
+fn exported_files_read_back_equal_in_numpy_pandas_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = session();
+    let exp: Value = serde_json::from_str(
+        &std::fs::read_to_string(src.with_extension("expected.json")).unwrap(),
+    )
+    .unwrap();
+    let mut items = Vec::new();
+    for (name, truth) in exp["values"].as_object().unwrap() {
+        let format = match truth["kind"].as_str().unwrap() {
+            "ndarray" if truth["dtype"] != "object" => "npy",
+            // Object columns holding None come back as NaN from read_csv: not the same frame.
+            "DataFrame" if name != "df" && name != "df_mixed" && name != "df_tz" => "csv",
+            "Series" => "csv",
+            "plain" => "json",
+            _ => continue,
+        };
+        let out = dir.path().join(format!("{name}.{format}"));
+        let o = brine(&[
+            "export",
+            src.to_str().unwrap(),
+            name,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            o.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        items.push(json!({"session": src, "name": name, "file": out, "format": format}));
+    }
+    assert!(items.len() > 35, "{}", items.len());
+    let Some(py) = python() else { return };
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/export_check.py");
+    let mut child = Command::new(py)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        Value::Array(items.clone()).to_string().as_bytes(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["checked"].as_u64(), Some(items.len() as u64));
+    let problems = r["problems"].as_array().unwrap();
+    assert!(
+        problems.is_empty(),
+        "{} of {} differ:\n{}",
+        problems.len(),
+        items.len(),
+        problems
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn what_cannot_be_exported_gets_one_line_naming_its_type() {
+    let src = session();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, format, want) in [
+        ("a_obj", "npy", "object array holds Python objects"),
+        (
+            "np",
+            "json",
+            "builtins.module cannot be exported statically",
+        ),
+        ("plain", "npy", "builtins.dict is not an ndarray"),
+        (
+            "a_small",
+            "csv",
+            "numpy.ndarray is not a DataFrame or Series",
+        ),
+    ] {
+        let out = dir.path().join("x");
+        let o = brine(&[
+            "export",
+            src.to_str().unwrap(),
+            name,
+            "-o",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(!out.exists(), "{name}: a partial file was left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "temp file left"
+        );
+    }
+}
