@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::pickle::machine::{Counter, Limits, Machine, for_each_op, op_memo_key};
-use crate::pickle::{Arg, NodeId, Opcode, Source};
+use crate::pickle::machine::{Counter, Exec, Limits, Machine, feed, op_memo_key};
+use crate::pickle::{Arg, NodeId, Op, Opcode, Source};
 
 /// A piece of the output: bytes made here, or a range copied from the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +126,112 @@ pub(crate) struct Cut {
     pub append: Vec<(String, Vec<Vec<String>>)>,
 }
 
+/// Input memo key → output memo key (protocol 4+ renumbers densely). A flat table
+/// indexed by the input key, as writers number their memo from 0 up; keys far
+/// beyond the slots in use (crafted files) go to a map instead.
+#[derive(Default)]
+struct Renumber {
+    dense: Vec<u32>,
+    sparse: HashMap<u64, u64>,
+    /// One past the highest key seen, stored or dropped: dropped runs move it too.
+    seen: u64,
+}
+
+const NO_SLOT: u32 = u32::MAX;
+
+impl Renumber {
+    fn insert(&mut self, key: u64, out: u64) {
+        let limit = usize::try_from(self.seen)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1 << 16);
+        self.seen = self.seen.max(key.saturating_add(1));
+        match (usize::try_from(key), u32::try_from(out)) {
+            (Ok(k), Ok(o)) if k < limit && o != NO_SLOT => {
+                if k >= self.dense.len() {
+                    self.dense.resize(k + 1, NO_SLOT);
+                }
+                self.dense[k] = o;
+                self.sparse.remove(&key);
+            }
+            _ => {
+                if let Some(slot) = usize::try_from(key)
+                    .ok()
+                    .and_then(|k| self.dense.get_mut(k))
+                {
+                    *slot = NO_SLOT;
+                }
+                self.sparse.insert(key, out);
+            }
+        }
+    }
+
+    fn get(&self, key: u64) -> Option<u64> {
+        match usize::try_from(key).ok().and_then(|k| self.dense.get(k)) {
+            Some(&o) if o != NO_SLOT => Some(u64::from(o)),
+            _ if self.sparse.is_empty() => None,
+            _ => self.sparse.get(&key).copied(),
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        if key < self.seen.saturating_add(1 << 16) {
+            self.seen = self.seen.max(key.saturating_add(1));
+        }
+        if let Some(slot) = usize::try_from(key)
+            .ok()
+            .and_then(|k| self.dense.get_mut(k))
+        {
+            *slot = NO_SLOT;
+        }
+        if !self.sparse.is_empty() {
+            self.sparse.remove(&key);
+        }
+    }
+}
+
+/// Calls `f` with every op of `source` and its bytes, through the machine's own loop.
+/// The op carries no decoded argument: the writer reads what it needs from the bytes,
+/// and a payload left in the file is [`Arg::External`].
+fn for_each_raw_op<F>(source: &Source, f: &mut F) -> Result<(), crate::pickle::Error>
+where
+    F: FnMut(&Op, &[u8]) -> Result<bool, crate::pickle::Error>,
+{
+    struct Raw<'a, F>(&'a mut F);
+    impl<F> Exec for Raw<'_, F>
+    where
+        F: FnMut(&Op, &[u8]) -> Result<bool, crate::pickle::Error>,
+    {
+        #[inline(always)]
+        fn exec(
+            &mut self,
+            code: Opcode,
+            at: u64,
+            raw: &[u8],
+            len: u64,
+        ) -> Result<bool, crate::pickle::Error> {
+            let head = raw.len() as u64;
+            let arg = if head < len {
+                Arg::External {
+                    offset: at + head,
+                    len: len - head,
+                }
+            } else {
+                Arg::None
+            };
+            (self.0)(
+                &Op {
+                    offset: at,
+                    code,
+                    arg,
+                    len,
+                },
+                raw,
+            )
+        }
+    }
+    feed(source, Limits::default(), &mut Raw(f), &mut |_| {})
+}
+
 /// Why the output could not be made.
 pub(crate) type EmitError = String;
 
@@ -135,12 +241,15 @@ struct Emitter<'a> {
     parts: Vec<Part>,
     buf: Vec<u8>,
     live: Vec<bool>,
-    memo: HashMap<u64, u64>,
+    memo: Renumber,
     out_memo: u64,
     batch_open: bool,
     in_drop: Option<(u64, usize)>,
     skip_next_dict_effect: bool,
     appended: bool,
+    /// Cursors into `cut.dropped` and `cut.dict_effects`: ops come in stream order.
+    next_drop: usize,
+    next_dict_effect: usize,
 }
 
 /// Emits the sliced pickle.
@@ -152,16 +261,18 @@ pub(crate) fn emit(source: &Source, protocol: u8, cut: &Cut) -> Result<Output, E
         parts: Vec::new(),
         buf: Vec::new(),
         live: Vec::new(),
-        memo: HashMap::new(),
+        memo: Renumber::default(),
         out_memo: 0,
         batch_open: false,
         in_drop: None,
         skip_next_dict_effect: false,
         appended: false,
+        next_drop: 0,
+        next_dict_effect: 0,
     };
     let mut failure: Option<String> = None;
     let mut stopped_at_cut = false;
-    let result = for_each_op(source, Limits::default(), &mut |op, raw| {
+    let result = for_each_raw_op(source, &mut |op, raw| {
         if cut.stop_at.is_some_and(|c| op.offset >= c) {
             stopped_at_cut = true;
             return Ok(true);
@@ -324,9 +435,22 @@ impl Emitter<'_> {
         }
     }
 
-    fn dropped_range_at(&self, offset: u64) -> Option<(u64, u64)> {
-        let i = self.cut.dropped.partition_point(|r| r.0 < offset);
-        self.cut.dropped.get(i).copied().filter(|r| r.0 == offset)
+    /// The dropped range starting at `offset`; offsets must not decrease between calls.
+    fn dropped_range_at(&mut self, offset: u64) -> Option<(u64, u64)> {
+        let d = &self.cut.dropped;
+        while d.get(self.next_drop).is_some_and(|r| r.0 < offset) {
+            self.next_drop += 1;
+        }
+        d.get(self.next_drop).copied().filter(|r| r.0 == offset)
+    }
+
+    /// True when the op at `offset` is a SETITEM(S) on the namespace dict; likewise in order.
+    fn is_dict_effect(&mut self, offset: u64) -> bool {
+        let d = &self.cut.dict_effects;
+        while d.get(self.next_dict_effect).is_some_and(|&o| o < offset) {
+            self.next_dict_effect += 1;
+        }
+        d.get(self.next_dict_effect) == Some(&offset)
     }
 
     fn op(
@@ -336,7 +460,8 @@ impl Emitter<'_> {
         raw: &[u8],
     ) -> Result<bool, EmitError> {
         use Opcode::*;
-        let is_dict_effect = self.cut.dict_effects.binary_search(&op.offset).is_ok();
+        let is_dict_effect = self.is_dict_effect(op.offset);
+        let dropped_here = self.dropped_range_at(op.offset);
         // A dropped pair ends where the next key or the batch's SETITEMS begins.
         if let Some((end, _)) = self.in_drop
             && op.offset >= end
@@ -345,13 +470,13 @@ impl Emitter<'_> {
             if is_dict_effect && op.code == SetItem {
                 self.skip_next_dict_effect = true;
             }
-            let next_dropped = self.dropped_range_at(op.offset).is_some();
+            let next_dropped = dropped_here.is_some();
             if !is_dict_effect && !next_dropped && !self.batch_open && self.in_batch(m) {
                 self.byte(Mark);
                 self.batch_open = true;
             }
         }
-        if let Some((_, end)) = self.dropped_range_at(op.offset) {
+        if let Some((_, end)) = dropped_here {
             if self.batch_open && self.in_batch(m) {
                 self.byte(SetItems);
                 self.batch_open = false;
@@ -418,7 +543,7 @@ impl Emitter<'_> {
                         self.raw(op, raw);
                     }
                 } else {
-                    self.memo.remove(&key);
+                    self.memo.remove(key);
                 }
             }
             Pop => {
@@ -443,9 +568,9 @@ impl Emitter<'_> {
                         self.raw(op, raw);
                     } else if self.protocol >= 4 {
                         let key = memo_key.ok_or("bad memo key")?;
-                        let out = *self
+                        let out = self
                             .memo
-                            .get(&key)
+                            .get(key)
                             .ok_or_else(|| format!("memo key {key} of a kept value was dropped"))?;
                         match u8::try_from(out) {
                             Ok(b) => self.buf.extend_from_slice(&[BinGet as u8, b]),
@@ -532,5 +657,30 @@ impl Emitter<'_> {
     fn in_batch(&self, m: &Machine<Counter>) -> bool {
         m.stack().get(self.cut.dict_index) == Some(&self.cut.dict)
             && m.top_mark() == Some(self.cut.dict_index + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renumbering_stays_in_the_flat_table_for_sequential_keys() {
+        let mut r = Renumber::default();
+        for k in 0..200_000u64 {
+            r.insert(k, k / 2);
+        }
+        // A long dropped run (a dropped entry's own memo slots) is not a jump in the keys.
+        for k in 200_000..400_000u64 {
+            r.remove(k);
+        }
+        r.insert(400_000, 1);
+        r.remove(7);
+        assert!(r.sparse.is_empty());
+        assert_eq!(r.get(7), None);
+        assert_eq!(r.get(199_999), Some(99_999));
+        r.insert(u64::from(u32::MAX) + 5, 3);
+        assert_eq!(r.get(u64::from(u32::MAX) + 5), Some(3));
+        assert_eq!(r.sparse.len(), 1);
     }
 }
