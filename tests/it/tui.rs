@@ -458,3 +458,41 @@ fn filter_and_extract_dialogs_warn_about_what_kept_functions_lose_and_keep_it_on
     };
     assert_eq!(names, &["lr_schedule", "math", "config"]);
 }
+
+#[test]
+fn issue_10_details_show_the_calls_loading_a_name_performs() {
+    let (_tmp, dir) = sample_dir(&["checkpoint_helpers.pkl"]);
+    // A namespace dict whose entry `records` reaches a shell through a chain:
+    // getattr(__import__('os'), 'system')('touch brine-marker').
+    fs::write(
+        dir.join("evil.pkl"),
+        b"(dp0\nS'records'\np1\ncbuiltins\ngetattr\n(cbuiltins\n__import__\n(S'os'\ntRS'system'\ntR(S'touch brine-marker'\ntRs.",
+    )
+    .unwrap();
+    fs::File::options()
+        .write(true)
+        .open(dir.join("evil.pkl"))
+        .unwrap()
+        .set_modified(written())
+        .unwrap();
+    let mut app = app_on(&dir);
+    let i = app
+        .files
+        .rows
+        .iter()
+        .position(|r| r.listed.path.ends_with("evil.pkl"))
+        .unwrap();
+    app.files.selected = i;
+    apply(&mut app, &[Action::Expand]);
+    let s = text(&screen(&mut app, 120, 40));
+    // The call log line: every call in order, the getattr between the two.
+    let at = s
+        .find("calls    builtins.__import__('os'")
+        .unwrap_or_else(|| panic!("no call log in the details:\n{s}"));
+    let log = &s[at..];
+    let (getattr, system) = (log.find("builtins.getattr("), log.find("os.system('touch"));
+    assert!(
+        matches!((getattr, system), (Some(g), Some(y)) if g < y),
+        "the whole chain, in order:\n{s}"
+    );
+}

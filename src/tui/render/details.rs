@@ -148,6 +148,19 @@ fn entry_scan(t: &Theme, report: &scan::Report, name: &str, inside: bool) -> Vec
             .filter(|f| f.variable.as_deref() == Some(name)),
         false,
     ));
+    // What loading this name calls, in order and resolved, so a reader sees the
+    // chain the verdict rests on (`builtins.__import__('os') → os.system(…)`).
+    // A single call is already the finding line above; safe names stay quiet.
+    if let Some(log) = report
+        .calls_of(name)
+        .filter(|l| v != Severity::Safe && l.calls.len() + l.more as usize > 1)
+    {
+        out.push(kv(
+            t,
+            "calls",
+            crate::text::escape(&log.chain()).into_owned(),
+        ));
+    }
     out
 }
 
