@@ -21,6 +21,10 @@ pub struct Cli {
     /// Folder to open in the terminal UI, or a checkpoint to open selected in
     /// its folder (default: the configured one, else ./checkpoints/ or .)
     dir: Option<PathBuf>,
+    /// Multiply brine's work limits for one input (ops, nodes, output, time) by N,
+    /// or `off`; also BRINE_BUDGET=N. Hostile files meet a limit with a message.
+    #[arg(long, global = true, value_name = "N", value_parser = crate::pickle::budget::parse_scale)]
+    budget: Option<f64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -125,6 +129,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(f) = cli.budget {
+        crate::pickle::budget::set_scale(f);
+    }
     let result = match cli.command {
         Some(Command::Inspect { file, json, width }) => inspect::inspect(&file, json, width),
         Some(Command::Tree {

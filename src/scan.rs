@@ -99,6 +99,8 @@ pub enum Category {
     Computed,
     /// Changes a module, a class or another object the file did not build.
     Mutation,
+    /// The analysis stopped at a budget: what follows was not judged.
+    Limit,
 }
 
 impl Category {
@@ -119,6 +121,7 @@ impl Category {
             Category::ByValueCode => "by-value-code",
             Category::Computed => "computed",
             Category::Mutation => "mutation",
+            Category::Limit => "analysis-limit",
         }
     }
 }

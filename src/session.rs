@@ -254,6 +254,14 @@ fn imported_entry(r: &ImportRef, bytes: u64, ctx: &knowledge::Ctx) -> Entry {
 
 fn cut_warning(err: &pickle::Error, key: Option<&str>, readable: usize) -> String {
     let at = err.offset;
+    if let Some(b) = err.budget() {
+        let mut s = format!("stopped at byte {at}: {b}");
+        if let Some(k) = key {
+            s.push_str(&format!("; stopped inside the value of '{k}'"));
+        }
+        s.push_str(&format!("; {readable} complete names before it"));
+        return s;
+    }
     let what = if err.is_truncation() {
         "truncated"
     } else {

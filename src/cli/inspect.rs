@@ -21,6 +21,11 @@ pub fn open(file: &Path) -> Result<Session, Failure> {
         let head = s.program.source.bytes(0, 64).unwrap_or_default();
         let what = if let Some(kind) = crate::sniff::identify(&head) {
             format!("not a pickle: this is {kind}")
+        } else if let Some(b) = err.budget() {
+            format!(
+                "stopped at byte {} before any complete name: {b}",
+                err.offset
+            )
         } else if err.is_truncation() {
             format!(
                 "truncated at byte {} (no STOP) before any complete name; {}",

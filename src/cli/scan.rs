@@ -104,6 +104,12 @@ fn scan_one(path: &Path) -> Outcome {
 /// Why the scan saw only part of the file, when it did.
 fn incomplete(s: &Session) -> Option<String> {
     let err = s.program.error.as_ref()?;
+    if let Some(b) = err.budget() {
+        return Some(format!(
+            "{b}; scanned only the {} bytes read before it",
+            err.offset
+        ));
+    }
     let what = if err.is_truncation() {
         "truncated"
     } else {

@@ -43,6 +43,9 @@ pub enum ErrorKind {
     Io(String),
     #[error("file changed while it was read ({0})")]
     Changed(String),
+    /// A [`super::Budget`] ran out: the walk stopped there on purpose.
+    #[error("{0}")]
+    Budget(super::budget::Exceeded),
 }
 
 impl Error {
@@ -53,5 +56,13 @@ impl Error {
     /// True when the input simply ended early (a cut, or a dump still being written).
     pub fn is_truncation(&self) -> bool {
         matches!(self.kind, ErrorKind::Truncated { .. } | ErrorKind::NoStop)
+    }
+
+    /// The budget that stopped the walk, when one did (not a fault of the file).
+    pub fn budget(&self) -> Option<super::budget::Exceeded> {
+        match self.kind {
+            ErrorKind::Budget(e) => Some(e),
+            _ => None,
+        }
     }
 }

@@ -17,7 +17,7 @@ pub(crate) use nodes::Nodes;
 
 use super::program::{EffectKind, NodeKind, Program};
 use super::reader::{Arg, Op, Short, decode};
-use super::{Error, ErrorKind, Opcode, Source};
+use super::{Budget, Error, ErrorKind, Opcode, Resource, Source};
 
 /// Bounds on what one parse may build.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +26,8 @@ pub struct Limits {
     pub skip_payload: u64,
     /// The window of input held in memory while reading a file.
     pub window: usize,
+    /// Ops and nodes one parse may take; `None`: [`Budget::for_input`] of the source.
+    pub budget: Option<Budget>,
 }
 
 impl Default for Limits {
@@ -33,6 +35,7 @@ impl Default for Limits {
         Limits {
             skip_payload: 64 << 10,
             window: 1 << 20,
+            budget: None,
         }
     }
 }
@@ -59,7 +62,10 @@ pub fn parse_with_progress(
     limits: Limits,
     progress: &mut dyn FnMut(u64),
 ) -> Program {
-    let mut m = Machine::new(Nodes::new(source.len()));
+    let budget = limits
+        .budget
+        .unwrap_or_else(|| Budget::for_input(source.len()));
+    let mut m = Machine::new(Nodes::new(source.len())).with_budget(budget);
     let result = feed(&source, limits, &mut m, progress);
     m.finish(source, result)
 }
@@ -144,6 +150,10 @@ pub(crate) trait Values {
     fn popped(&mut self, at: u64, bytes: u64, v: Self::V);
     /// Bytes of a memo op on `v`.
     fn add_size(&mut self, v: Self::V, bytes: u64);
+    /// How many values (nodes, items, effects) were made so far, for the budget.
+    fn made(&self) -> u64 {
+        0
+    }
 }
 
 /// Memo keys beyond this many past the slots in use go to a map, not the vector.
@@ -165,12 +175,22 @@ pub(crate) struct Machine<B: Values> {
     root: Option<B::V>,
     end_offset: u64,
     ops: u64,
+    budget: Budget,
+    /// The op count at which the budget is next checked (a few times a million ops).
+    next_check: u64,
+    started: std::time::Instant,
 }
+
+/// Ops between budget checks: one compare per op on the hot path.
+const BUDGET_EVERY: u64 = 1 << 16;
 
 impl<B: Values> Exec for Machine<B> {
     #[inline(always)]
     fn exec(&mut self, code: Opcode, at: u64, raw: &[u8], len: u64) -> Result<bool, Error> {
         self.ops += 1;
+        if self.ops >= self.next_check {
+            self.check_budget(at)?;
+        }
         let marks_before = self.marks.len();
         let stop = self.run(code, at, raw, len)?;
         self.track_starts(code, at, marks_before);
@@ -200,7 +220,39 @@ impl<B: Values> Machine<B> {
             root: None,
             end_offset: 0,
             ops: 0,
+            budget: Budget::unlimited(),
+            next_check: u64::MAX,
+            started: std::time::Instant::now(),
         }
+    }
+
+    /// Stops the walk with [`ErrorKind::Budget`] once `budget` is exceeded.
+    pub(crate) fn with_budget(mut self, budget: Budget) -> Machine<B> {
+        self.budget = budget;
+        self.next_check = BUDGET_EVERY.min(budget.ops.saturating_add(1));
+        self
+    }
+
+    #[cold]
+    fn check_budget(&mut self, at: u64) -> Result<(), Error> {
+        let b = self.budget;
+        let what = if self.ops > b.ops {
+            Some(Resource::Ops)
+        } else if self.values.made() > b.nodes {
+            Some(Resource::Nodes)
+        } else if self.started.elapsed() > b.time {
+            Some(Resource::Time)
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(Error::new(at, ErrorKind::Budget(b.exceeded(what))));
+        }
+        self.next_check = self
+            .ops
+            .saturating_add(BUDGET_EVERY)
+            .min(b.ops.saturating_add(1));
+        Ok(())
     }
 
     /// Runs one decoded op; true at STOP.
@@ -758,6 +810,7 @@ mod tests {
         let small = Limits {
             skip_payload: 1000,
             window: 4096,
+            budget: None,
         };
         let from_file = parse(Source::open(&dir).unwrap(), small);
         let from_mem = run(&b);

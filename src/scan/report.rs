@@ -42,6 +42,21 @@ pub fn build(session: &Session, pass: Pass) -> Report {
             count: 1,
         });
     }
+    // A budget stopped the parse: the rest of the file was never judged, and
+    // loading would run it, so the file cannot be safe.
+    if let Some(e) = session.program.error.as_ref()
+        && let Some(b) = e.budget()
+    {
+        findings.push(Finding {
+            variable: None,
+            place: Place::Postprocessing,
+            offset: e.offset,
+            severity: Severity::Unknown,
+            category: super::Category::Limit,
+            what: format!("not scanned past byte {}: {b}", e.offset),
+            count: 1,
+        });
+    }
     let verdict = findings
         .iter()
         .map(|f| f.severity)
@@ -106,6 +121,7 @@ pub fn build(session: &Session, pass: Pass) -> Report {
         .collect();
     calls.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let completeness = match &session.program.error {
+        Some(e) if e.budget().is_some() => Completeness::AnalysisLimit,
         Some(e) if e.is_truncation() => Completeness::Truncated,
         Some(_) => Completeness::Corrupt,
         None if !session.complete() => Completeness::Truncated,

@@ -9,7 +9,7 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use crate::pickle::text::Scalar;
-use crate::pickle::{NodeId, NodeKind};
+use crate::pickle::{Budget, Meter, NodeId, NodeKind};
 use crate::session::Describer;
 use crate::session::ndarray::{ArrayView, Data};
 use crate::session::pandas::{Table, TableKind};
@@ -55,7 +55,7 @@ impl Describer<'_> {
         if self.pandas(id).is_some() {
             return Ok(Format::Csv);
         }
-        self.to_json(id, 0).map(|_| Format::Json)
+        self.to_json(id).map(|_| Format::Json)
     }
 
     /// Writes a value in a format, or says in one line why it cannot.
@@ -76,7 +76,7 @@ impl Describer<'_> {
                 )),
             },
             Format::Json => {
-                let v = self.to_json(id, 0)?;
+                let v = self.to_json(id)?;
                 serde_json::to_writer_pretty(&mut *out, &v).map_err(|e| e.to_string())?;
                 out.write_all(b"\n").map_err(|e| e.to_string())
             }
@@ -189,10 +189,19 @@ impl Describer<'_> {
     }
 
     /// Plain data as JSON; an error line naming the first value that is not plain.
-    pub fn to_json(&self, id: NodeId, depth: u32) -> Result<Value, String> {
+    /// Shared references are written out each time they occur (JSON has no
+    /// references), so the walk runs on the file's [`Budget`]: a small file that
+    /// expands without end meets a limit with a message, not the OOM killer.
+    pub fn to_json(&self, id: NodeId) -> Result<Value, String> {
+        let meter = Meter::new(Budget::for_input(self.p.source.len()));
+        self.json_of(id, 0, &meter)
+    }
+
+    fn json_of(&self, id: NodeId, depth: u32, meter: &Meter) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err(format!("nested deeper than {MAX_DEPTH}: not exported"));
         }
+        meter.nodes(1).map_err(|e| e.to_string())?;
         let p = self.p;
         let node = p.node(id);
         match node.kind {
@@ -212,20 +221,23 @@ impl Describer<'_> {
                                 crate::session::pyrepr::float(f)
                             )
                         }),
-                    Some(Scalar::Str { text, .. }) => Ok(Value::String(text)),
+                    Some(Scalar::Str { text, .. }) => {
+                        meter.output(text.len() as u64).map_err(|e| e.to_string())?;
+                        Ok(Value::String(text))
+                    }
                     _ => Err("an unreadable scalar".into()),
                 }
             }
             NodeKind::List => self
                 .seq_items(id)
                 .into_iter()
-                .map(|v| self.to_json(v, depth + 1))
+                .map(|v| self.json_of(v, depth + 1, meter))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             NodeKind::Tuple => p
                 .items(id)
                 .iter()
-                .map(|&v| self.to_json(v, depth + 1))
+                .map(|&v| self.json_of(v, depth + 1, meter))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
             NodeKind::Dict => {
@@ -240,7 +252,7 @@ impl Describer<'_> {
                             ));
                         }
                     };
-                    m.insert(key, self.to_json(v, depth + 1)?);
+                    m.insert(key, self.json_of(v, depth + 1, meter)?);
                 }
                 Ok(Value::Object(m))
             }

@@ -332,3 +332,137 @@ fn issue_11_inspect_json_of_100k_names_stays_within_a_data_limit() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["entries"].as_array().map(Vec::len), Some(100_000));
 }
+
+/// `{'bomb': L9}` where `L0 = ['lol']` and each `Lk` is a list holding `Lk-1`
+/// `fan` times through the memo: a few hundred bytes that stand for `fan^levels`
+/// leaves once every reference is written out.
+fn laughs(levels: u8, fan: usize) -> Vec<u8> {
+    let mut b = vec![0x80, 2, b'}', b'(', b'X', 4, 0, 0, 0];
+    b.extend(b"bomb");
+    b.extend([b']', b'X', 3, 0, 0, 0]);
+    b.extend(b"lol");
+    b.extend([b'a', b'q', 0]);
+    for k in 1..=levels {
+        b.push(b'0'); // the level below stays in the memo only
+        b.extend([b']', b'(']);
+        for _ in 0..fan {
+            b.extend([b'h', k - 1]);
+        }
+        b.extend([b'e', b'q', k]);
+    }
+    b.extend([b'u', b'.']);
+    b
+}
+
+/// Issue 11: exporting a "billion laughs" list as JSON wrote every shared
+/// reference out: a 258-byte file ran past 8 GB. The walk now runs on the
+/// file's budget and stops with one line, leaving no output file; memory is
+/// bounded by a data limit on the process (`prlimit --data`), not by time.
+#[test]
+fn issue_11_a_json_export_that_expands_without_end_meets_a_limit() {
+    let b = laughs(9, 10);
+    assert!(b.len() < 300, "{} bytes", b.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("laughs.pkl");
+    std::fs::write(&path, &b).unwrap();
+    let dest = dir.path().join("out.json");
+    let out = std::process::Command::new("prlimit")
+        .arg(format!("--data={}", 512u64 << 20))
+        .arg(env!("CARGO_BIN_EXE_brine"))
+        .arg("export")
+        .arg(&path)
+        .arg("bomb")
+        .arg("-o")
+        .arg(&dest)
+        .output()
+        .expect("prlimit runs brine");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("analysis limit reached"), "{err}");
+    assert!(
+        err.contains("--budget"),
+        "the message says how to lift it: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "only the input is left: {left:?}");
+
+    // A fan small enough for its budget exports in full: the limit is not a refusal.
+    let small = laughs(4, 10);
+    std::fs::write(&path, &small).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_brine"))
+        .arg("export")
+        .arg(&path)
+        .arg("bomb")
+        .arg("-o")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&dest).unwrap()).unwrap();
+    let mut level = &v;
+    for _ in 0..4 {
+        assert_eq!(level.as_array().map(Vec::len), Some(10));
+        level = &level[9];
+    }
+    assert_eq!(level, &serde_json::json!(["lol"]));
+}
+
+/// Issue 11: the parse runs on a budget too. With the limits scaled down
+/// (`BRINE_BUDGET`), a file of many ops stops at a byte with one line, `scan`
+/// says the rest was not judged (never `safe`, completeness "analysis limit
+/// hit"), and `--budget` lifts the limit again.
+#[test]
+fn issue_11_the_parse_budget_stops_with_a_message_and_scan_is_not_safe() {
+    let b = many_names(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.pkl");
+    std::fs::write(&path, &b).unwrap();
+    let run = |args: &[&str], budget: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_brine"));
+        c.args(args).arg(&path).env_remove("BRINE_BUDGET");
+        if let Some(v) = budget {
+            c.env("BRINE_BUDGET", v);
+        }
+        c.output().unwrap()
+    };
+    let out = run(&["scan", "--json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["files"][0];
+    assert_eq!(r["verdict"], "safe", "{r}");
+    assert_eq!(r["completeness"], "complete", "{r}");
+
+    let out = run(&["scan", "--json"], Some("0.001"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["files"][0];
+    assert_eq!(r["verdict"], "unknown", "{r}");
+    assert_eq!(r["completeness"], "analysis limit hit", "{r}");
+    let text = r.to_string();
+    assert!(text.contains("analysis limit reached"), "{r}");
+
+    let out = run(&["inspect"], Some("0.001"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let limit_lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.contains("analysis limit reached"))
+        .collect();
+    assert!(!limit_lines.is_empty(), "{err}");
+    assert!(
+        limit_lines.iter().all(|l| l.starts_with("brine: ")),
+        "{err}"
+    );
+    let listed = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(listed > 1 && listed < 100_000, "{listed} lines listed");
+
+    // --budget on the command line wins over the environment.
+    let out = run(&["--budget", "1000", "scan", "--json"], Some("0.001"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["verdict"], "safe");
+}

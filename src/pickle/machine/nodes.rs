@@ -129,6 +129,10 @@ impl Values for Nodes {
     type V = NodeId;
     const HOLE: NodeId = NodeId(u32::MAX);
 
+    fn made(&self) -> u64 {
+        (self.nodes.len() + self.items.len() + self.effects.len() + self.effect_args.len()) as u64
+    }
+
     #[inline(always)]
     fn leaf(&mut self, kind: NodeKind, code: Opcode, at: u64, _raw: &[u8], bytes: u64) -> NodeId {
         self.push(kind, code, at, 0, 0, bytes)
