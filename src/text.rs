@@ -55,6 +55,19 @@ pub fn table(
     rows: &[Vec<String>],
     right: &[usize],
 ) -> std::io::Result<()> {
+    table_streaming(out, header, right, |_| rows.iter().cloned())
+}
+
+/// As [`table`], for rows made on the fly: `rows(false)` is walked once to
+/// measure the columns (its last cell may be left empty: it is never padded),
+/// then `rows(true)` is printed a row at a time, so memory holds one row, not
+/// the table (100k names: the table alone was as large as the parsed file).
+pub fn table_streaming<I: Iterator<Item = Vec<String>>>(
+    out: &mut impl Write,
+    header: &[&str],
+    right: &[usize],
+    rows: impl Fn(bool) -> I,
+) -> std::io::Result<()> {
     let n = header.len();
     let cell = |i: usize, c: &str| -> String {
         let max = if i + 1 == n {
@@ -64,18 +77,13 @@ pub fn table(
         };
         clip(&escape(c), max).into_owned()
     };
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| r.iter().enumerate().map(|(i, c)| cell(i, c)).collect())
-        .collect();
-    let rows = &rows;
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate().take(n) {
-            widths[i] = widths[i].max(c.chars().count());
+    for r in rows(false) {
+        for (i, c) in r.iter().enumerate().take(n.saturating_sub(1)) {
+            widths[i] = widths[i].max(cell(i, c).chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    let line = |cells: &[&str]| {
         let mut s = String::new();
         for (i, c) in cells.iter().enumerate() {
             let pad = widths[i].saturating_sub(c.chars().count());
@@ -90,11 +98,14 @@ pub fn table(
                 s.push_str(&" ".repeat(pad + 2));
             }
         }
-        s.trim_end().to_string()
+        s.truncate(s.trim_end().len());
+        s
     };
-    writeln!(out, "{}", line(header.to_vec()))?;
-    for r in rows {
-        writeln!(out, "{}", line(r.iter().map(String::as_str).collect()))?;
+    writeln!(out, "{}", line(header))?;
+    for r in rows(true) {
+        let cells: Vec<String> = r.iter().enumerate().map(|(i, c)| cell(i, c)).collect();
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        writeln!(out, "{}", line(&cells))?;
     }
     Ok(())
 }

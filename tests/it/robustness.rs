@@ -304,18 +304,19 @@ fn many_names(n: usize) -> Vec<u8> {
 }
 
 /// Issue 11: `inspect --json` on 100k names (1.1 MB) took 207 MB: the JSON tree
-/// of every entry was built before a byte was printed. The entries now stream.
-/// The binary runs under a data-segment limit (`prlimit --data`); over it,
-/// allocation fails and brine aborts. The limit is what the parsed session
-/// itself needs (about 80 bytes of data per input byte for 100k tiny names,
-/// the engine's share) plus room, well under the 207 MB the tree took.
+/// of every entry was built before a byte was printed, and the text table held
+/// every row twice (88 MB). Both now stream. The binary runs under a
+/// data-segment limit (`prlimit --data`); over it, allocation fails and brine
+/// aborts. The limit is what the parsed session itself needs (about 30 bytes
+/// of data per input byte for 100k tiny names, the engine's share) plus room:
+/// 48 bytes a byte plus 16 MiB, 76 MB here, which the old table did not fit.
 #[test]
 fn issue_11_inspect_json_of_100k_names_stays_within_a_data_limit() {
     let b = many_names(100_000);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("many.pkl");
     std::fs::write(&path, &b).unwrap();
-    let limit = 100 * b.len() as u64 + (16 << 20);
+    let limit = 48 * b.len() as u64 + (16 << 20);
     let out = std::process::Command::new("prlimit")
         .arg(format!("--data={limit}"))
         .arg(env!("CARGO_BIN_EXE_brine"))
@@ -331,6 +332,72 @@ fn issue_11_inspect_json_of_100k_names_stays_within_a_data_limit() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["entries"].as_array().map(Vec::len), Some(100_000));
+
+    // The text table streams too: it held every row twice (87 MB for this file).
+    let out = std::process::Command::new("prlimit")
+        .arg(format!("--data={limit}"))
+        .arg(env!("CARGO_BIN_EXE_brine"))
+        .arg("inspect")
+        .arg(&path)
+        .output()
+        .expect("prlimit runs brine");
+    assert!(
+        out.status.success(),
+        "the table took over {limit} bytes of data: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().filter(|l| l.starts_with('v')).count(), 100_000);
+}
+
+/// Issue 11: `tree FILE x` on a 1,000,000-item list (4.8 MB) built every
+/// child row before printing: 504 MB for the text, 1.8 GB and 7 s for
+/// `--json`. The children now stream, so both fit a data limit a fraction of
+/// the old figures (what the parsed session needs, about 20 bytes a byte here,
+/// plus room).
+#[test]
+fn issue_11_tree_of_a_million_item_list_streams_within_a_data_limit() {
+    let n = 1_000_000usize;
+    let mut b = vec![0x80, 4, b'}', 0x8c, 1, b'x', b']', b'('];
+    for i in 0..n {
+        b.push(b'J');
+        b.extend((i as i32).to_le_bytes());
+        if i % 1000 == 999 {
+            b.extend([b'e', b'(']);
+        }
+    }
+    b.extend([b'e', b's', b'.']);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("biglist.pkl");
+    std::fs::write(&path, &b).unwrap();
+    let limit = 40 * b.len() as u64 + (16 << 20);
+    for json in [false, true] {
+        let mut cmd = std::process::Command::new("prlimit");
+        cmd.arg(format!("--data={limit}"))
+            .arg(env!("CARGO_BIN_EXE_brine"))
+            .arg("tree")
+            .arg(&path)
+            .arg("x");
+        if json {
+            cmd.arg("--json");
+        }
+        let out = cmd.output().expect("prlimit runs brine");
+        assert!(
+            out.status.success(),
+            "tree (json: {json}) took over {limit} bytes of data: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if json {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            let kids = v["children"].as_array().expect("children");
+            assert_eq!(kids.len(), n);
+            assert_eq!(kids[n - 1]["preview"], serde_json::json!("999999"));
+        } else {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.lines().count() >= n, "one row a child");
+            assert!(text.contains("999999"), "the last child is printed");
+        }
+    }
 }
 
 /// `{'bomb': L9}` where `L0 = ['lol']` and each `Lk` is a list holding `Lk-1`
