@@ -12,6 +12,11 @@ module globals, deletes its own helpers and calls ``dill.dump_module(OUT)``
 * object-heavy.pkl: 1.6 M small dicts, 1 M tuples, 3 M floats, 1.5 M strings,
   200 k instances of ``Reading`` (a class defined in ``__main__``) and a few
   functions, in 45 names: ~160 MB of small opcodes.
+* array.pkl: one 1 GiB float64 array ``big`` (128 Mi values, 1,000 of them NaN)
+  and nothing else; views.pkl: a 2,000,000-row DataFrame ``df`` (float, int,
+  datetime and string columns). What the value-view rows (first values,
+  streaming stats, a DataFrame's first rows) read; apart, so the array rows
+  time the array and not the parse of two million strings.
 
 The names ``run.sh`` drops for the filter rows are listed in DROP below.
 """
@@ -23,7 +28,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "data")
-FILES = {"payload": "payload-heavy.pkl", "objects": "object-heavy.pkl"}
+FILES = {"payload": "payload-heavy.pkl", "objects": "object-heavy.pkl", "views": "views.pkl",
+         "array": "array.pkl"}
 # ~10 % of each session's own names; each is a unique substring of one name only.
 DROP = {
     "payload": ["arr_7"],
@@ -45,6 +51,26 @@ def _child(kind, out):
         g["meta"] = {"experiment": "bench", "seed": 20240601, "shape": (n,), "dtype": "float64"}
         g["label"] = "payload-heavy benchmark session"
         g["epochs"] = list(range(10))
+    elif kind == "array":
+        import numpy as np
+
+        rng = np.random.default_rng(20241204)
+        big = rng.standard_normal(128 * 1024 * 1024)  # 1 GiB of float64
+        big[rng.integers(0, big.size, 1000)] = np.nan
+        g["big"] = big
+    elif kind == "views":
+        import numpy as np
+        import pandas as pd
+
+        rng = np.random.default_rng(20241204)
+        n = 2_000_000
+        g["df"] = pd.DataFrame({
+            "x": rng.standard_normal(n),
+            "n": np.arange(n, dtype=np.int64),
+            "t": pd.date_range("2024-01-01", periods=n, freq="s"),
+            "s": [f"row-{i}" for i in range(n)],
+        })
+        g["note"] = "value-view benchmark session"
     elif kind == "objects":
         import random
 

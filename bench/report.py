@@ -58,6 +58,13 @@ LABELS = {
     "filter_pay_python": ("filter", "payload-heavy", "Python: load_module_asdict, del, dump_module", "filter_pay_brine"),
     "scan_obj_brine": ("scan", "object-heavy", "brine scan", "inspect_obj_brine"),
     "scan_obj_picklescan": ("scan", "object-heavy", "picklescan -p FILE", "scan_obj_brine"),
+    "views_first_brine": ("first values", "array: 1 GiB array", "brine tree FILE big", None),
+    "views_first_python": ("first values", "array: 1 GiB array", "Python: load_module_asdict, repr(big)", "views_first_brine"),
+    "views_stats_brine": ("stats", "array: 1 GiB array", "brine tree FILE big --stats", None),
+    "views_stats_python": ("stats", "array: 1 GiB array", "Python: load, nanmin/nanmax/nanmean/isnan", "views_stats_brine"),
+    "views_df_inspect": ("first rows", "views: 2 M-row DataFrame", "brine inspect FILE (the parse alone)", None),
+    "views_df_brine": ("first rows", "views: 2 M-row DataFrame", "brine tree FILE df", "views_df_inspect"),
+    "views_df_python": ("first rows", "views: 2 M-row DataFrame", "Python: load_module_asdict, df.head()", "views_df_brine"),
 }
 
 
@@ -90,7 +97,8 @@ from importlib.metadata import version  # noqa: E402
 
 w(f"- Python {sys.version.split()[0]}, dill {dill.__version__}, numpy {numpy.__version__}, "
   f"pandas {pandas.__version__}, picklescan {version('picklescan')}; {facts['hyperfine']}")
-w(f"- object-heavy.pkl: {int(facts['obj_size']) / 1e6:.1f} MB; payload-heavy.pkl: {int(facts['pay_size']) / 1e6:.1f} MB "
+w(f"- object-heavy.pkl: {int(facts['obj_size']) / 1e6:.1f} MB; payload-heavy.pkl: {int(facts['pay_size']) / 1e6:.1f} MB; "
+  f"views.pkl: {int(facts.get('views_size', 0)) / 1e6:.1f} MB; array.pkl: {int(facts.get('array_size', 0)) / 1e6:.1f} MB "
   "(built by `bench/make_data.py` with `dill.dump_module`, protocol 4)")
 w("")
 w("## Results")
@@ -142,6 +150,18 @@ if "scan_obj_brine" in rows:
 if "scan_obj_picklescan" in rows:
     s = ratio("scan_obj_picklescan", "scan_obj_brine")
     goals.append(("(for reference) picklescan vs brine scan on object-heavy", f"brine scan {s:.1f}× faster", None))
+if "views_first_brine" in rows:
+    t = rows["views_first_brine"]["median"] * 1000
+    goals.append(("first values of a 1 GiB array in under 50 ms, whole process (14)", f"{t:.0f} ms", t < 50))
+if "views_df_brine" in rows:
+    t = rows["views_df_brine"]["median"] * 1000
+    goals.append(("first rows of a DataFrame in under 50 ms, whole process (14)", f"{t:.0f} ms", t < 50))
+    if "views_df_inspect" in rows:
+        v = t - rows["views_df_inspect"]["median"] * 1000
+        goals.append(("(for reference) the same rows after the parse: tree − inspect medians", f"{v:+.0f} ms", None))
+if "views_stats_brine" in rows:
+    gbs = 2**30 / 1e9 / rows["views_stats_brine"]["median"]
+    goals.append(("streaming stats over a 1 GiB array at ≥ 1 GB/s hot, whole process (14)", f"{gbs:.2f} GB/s", gbs >= 1))
 for g, v, ok in goals:
     w(f"| {g} | {v} | {'—' if ok is None else ('yes' if ok else '**no**')} |")
 w("")
@@ -155,8 +175,13 @@ with open(os.path.join(work, "checks.txt")) as f:
     w(f.read().replace(os.path.dirname(os.path.dirname(os.path.abspath(out))) + "/", "").rstrip())
 w("```")
 w("")
-for name, label in (("scan_brine.txt", "brine scan"), ("scan_picklescan.txt", "picklescan -p")):
-    w(f"`{label}` on object-heavy.pkl said:")
+for name, label, sess in (("scan_brine.txt", "brine scan", "object-heavy.pkl"),
+                          ("scan_picklescan.txt", "picklescan -p", "object-heavy.pkl"),
+                          ("views_brine.txt", "brine tree FILE big --stats", "array.pkl"),
+                          ("views_python.txt", "Python's repr and stats", "array.pkl")):
+    if not os.path.exists(os.path.join(work, name)):
+        continue
+    w(f"`{label}` on {sess} said:")
     w("")
     w("```")
     with open(os.path.join(work, name)) as f:

@@ -63,6 +63,8 @@ log "building the sessions if missing"
 "$PY" "$BENCH/make_data.py"
 OBJ=$DATA/object-heavy.pkl
 PAY=$DATA/payload-heavy.pkl
+VIEWS=$DATA/views.pkl
+ARRAY=$DATA/array.pkl
 read -r -a DROP_OBJ <<<"$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import make_data as m; print(*m.DROP["objects"])' "$BENCH")"
 read -r -a DROP_PAY <<<"$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import make_data as m; print(*m.DROP["payload"])' "$BENCH")"
 
@@ -86,6 +88,9 @@ measure() {
 
 DROP_OBJ_S=${DROP_OBJ[*]}
 DROP_PAY_S=${DROP_PAY[*]}
+# brine's -e/--exclude takes one pattern each time it is given.
+EX_OBJ=$(printf -- '--exclude %s ' "${DROP_OBJ[@]}")
+EX_PAY=$(printf -- '--exclude %s ' "${DROP_PAY[@]}")
 OUT_B_OBJ=$OUTDIR/brine-object.pkl
 OUT_P_OBJ=$OUTDIR/python-object.pkl
 OUT_B_PAY=$OUTDIR/brine-payload.pkl
@@ -93,7 +98,7 @@ OUT_P_PAY=$OUTDIR/python-payload.pkl
 OUT_CP=$OUTDIR/cp-payload.pkl
 
 # Warm the page cache: every row below reads hot files.
-cat "$OBJ" "$PAY" >/dev/null
+cat "$OBJ" "$PAY" "$VIEWS" "$ARRAY" >/dev/null
 
 # inspect (issue 2)
 measure inspect_obj_brine "$FAST_RUNS" 1 "$B inspect --json $OBJ > /dev/null"
@@ -105,9 +110,9 @@ measure inspect_pay_dill "$SLOW_RUNS" 1 "$PY -c \"import dill; dill.load_module_
 measure inspect_pay_genops "$SLOW_RUNS" 1 "$PY -c \"import pickletools; [None for _ in pickletools.genops(open('$PAY','rb'))]\""
 
 # filter (issue 3); outputs are removed before each run
-measure filter_obj_brine "$MID_RUNS" 1 "$B filter $OBJ --exclude $DROP_OBJ_S -o $OUT_B_OBJ > /dev/null" "rm -f $OUT_B_OBJ"
+measure filter_obj_brine "$MID_RUNS" 1 "$B filter $OBJ $EX_OBJ-o $OUT_B_OBJ > /dev/null" "rm -f $OUT_B_OBJ"
 measure filter_obj_python "$SLOW_RUNS" 0 "$PY $BENCH/py_filter.py $OBJ $OUT_P_OBJ $DROP_OBJ_S" "rm -f $OUT_P_OBJ"
-measure filter_pay_brine "$FAST_RUNS" 1 "$B filter $PAY --exclude $DROP_PAY_S -o $OUT_B_PAY > /dev/null" "rm -f $OUT_B_PAY"
+measure filter_pay_brine "$FAST_RUNS" 1 "$B filter $PAY $EX_PAY-o $OUT_B_PAY > /dev/null" "rm -f $OUT_B_PAY"
 measure filter_pay_cp "$FAST_RUNS" 1 "cp $PAY $OUT_CP" "rm -f $OUT_CP"
 # brine fsyncs what it writes before renaming it into place; cp does not.
 measure filter_pay_cpsync "$FAST_RUNS" 1 "cp $PAY $OUT_CP && sync $OUT_CP" "rm -f $OUT_CP"
@@ -117,6 +122,18 @@ measure filter_pay_python "$SLOW_RUNS" 1 "$PY $BENCH/py_filter.py $PAY $OUT_P_PA
 measure scan_obj_brine "$FAST_RUNS" 1 "$B scan $OBJ > /dev/null"
 measure scan_obj_picklescan "$SLOW_RUNS" 0 "$BENCH/.venv/bin/picklescan -p $OBJ > /dev/null"
 
+# value views (issue 14): each brine row is a whole process (start, parse, the
+# view); the Python way loads the session, then asks numpy/pandas. array.pkl
+# holds only the 1 GiB array; views.pkl's DataFrame has a 2 M-string column,
+# which a parse must walk, so its row includes that.
+measure views_first_brine "$FAST_RUNS" 1 "$B tree $ARRAY big > /dev/null"
+measure views_first_python "$SLOW_RUNS" 1 "$PY -c \"import dill; d = dill.load_module_asdict('$ARRAY'); repr(d['big'])\""
+measure views_stats_brine "$FAST_RUNS" 1 "$B tree $ARRAY big --stats > /dev/null"
+measure views_stats_python "$SLOW_RUNS" 1 "$PY -c \"import dill, numpy as np; a = dill.load_module_asdict('$ARRAY')['big']; np.nanmin(a), np.nanmax(a), np.nanmean(a), int(np.isnan(a).sum())\""
+measure views_df_inspect "$FAST_RUNS" 1 "$B inspect $VIEWS > /dev/null"
+measure views_df_brine "$FAST_RUNS" 1 "$B tree $VIEWS df > /dev/null"
+measure views_df_python "$SLOW_RUNS" 1 "$PY -c \"import dill; repr(dill.load_module_asdict('$VIEWS')['df'].head())\""
+
 # --- checking the outputs -------------------------------------------------------
 log "checking that every filtered file loads with dill and lacks the dropped names"
 CHECKS=$WORK/checks.txt
@@ -124,6 +141,8 @@ CHECKS=$WORK/checks.txt
 for f in "$OUT_B_OBJ" "$OUT_P_OBJ"; do "$PY" "$BENCH/py_check.py" "$f" "${DROP_OBJ[@]}" >>"$CHECKS" 2>&1 || echo "FAILED: $f" >>"$CHECKS"; done
 for f in "$OUT_B_PAY" "$OUT_P_PAY"; do "$PY" "$BENCH/py_check.py" "$f" "${DROP_PAY[@]}" >>"$CHECKS" 2>&1 || echo "FAILED: $f" >>"$CHECKS"; done
 "$B" scan "$OBJ" >"$WORK/scan_brine.txt" 2>&1 || true
+"$B" tree "$ARRAY" big --stats >"$WORK/views_brine.txt" 2>&1 || true
+"$PY" -c "import dill, numpy as np; a = dill.load_module_asdict('$ARRAY')['big']; print(repr(a)); print('min', np.nanmin(a), 'max', np.nanmax(a), 'mean', np.nanmean(a), 'nan', int(np.isnan(a).sum()))" >"$WORK/views_python.txt" 2>&1 || true
 "$BENCH/.venv/bin/picklescan" -p "$OBJ" >"$WORK/scan_picklescan.txt" 2>&1 || true
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -135,6 +154,7 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
     "mem=$(free -g | awk '/^Mem:/ {print $2}') GiB" \
     "commit=$COMMIT" "dirty=$DIRTY" "brine=$BRINE_SRC" \
     "obj=$OBJ" "obj_size=$(stat -c %s "$OBJ")" "pay=$PAY" "pay_size=$(stat -c %s "$PAY")" \
+    "views_size=$(stat -c %s "$VIEWS")" "array_size=$(stat -c %s "$ARRAY")" \
     "drop_obj=$DROP_OBJ_S" "drop_pay=$DROP_PAY_S" \
     "hyperfine=$(hyperfine --version)" "date=$(date -u +%Y-%m-%dT%H:%MZ)"
 log "wrote $RESULTS"
