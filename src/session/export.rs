@@ -146,6 +146,14 @@ impl Describer<'_> {
         if t.kind == TableKind::Index {
             return Err("an Index alone has no table: export the DataFrame or Series".into());
         }
+        if let Some(i) = &t.index
+            && matches!(
+                i.columns.first().map(|c| &c.values),
+                Some(crate::session::pandas::Values::Levels(_))
+            )
+        {
+            return Err("a MultiIndex row index: brine does not write it to CSV yet".into());
+        }
         for c in &t.columns {
             if let crate::session::pandas::Values::Unknown(why) = &c.values {
                 return Err(format!(

@@ -35,8 +35,45 @@ pub enum Values {
         start: i64,
         step: i64,
     },
+    /// A masked extension array (`Int32`, `Float64`, `boolean`): `<NA>` where
+    /// the mask is set, the data's value elsewhere.
+    Masked {
+        data: ArrayView,
+        mask: ArrayView,
+    },
+    /// A Categorical: one code per row into the categories; `-1` is missing.
+    Categorical {
+        codes: ArrayView,
+        categories: Box<Values>,
+        /// How many categories there are (a code past them is a lie in the file).
+        len: u64,
+    },
+    /// A MultiIndex: per level, the codes and that level's values; a cell is a tuple.
+    Levels(Vec<Level>),
     /// Values brine cannot read, with the reason.
     Unknown(String),
+}
+
+/// One level of a MultiIndex.
+#[derive(Debug, Clone)]
+pub struct Level {
+    pub codes: ArrayView,
+    pub values: Values,
+    pub len: u64,
+}
+
+impl Values {
+    /// How many values the storage holds (a Range or an unreadable column: `None`).
+    fn stored_len(&self) -> Option<u64> {
+        match self {
+            Values::Array { a, row: None, .. } => Some(a.size()),
+            Values::Array { a, .. } => a.shape.get(1).copied(),
+            Values::Masked { data, .. } => Some(data.size()),
+            Values::Categorical { codes, .. } => Some(codes.size()),
+            Values::Levels(l) => l.first().map(|l| l.codes.size()),
+            Values::Range { .. } | Values::Unknown(_) => None,
+        }
+    }
 }
 
 /// One column (or the values of a Series/Index).
@@ -155,6 +192,36 @@ fn positions(d: &Describer, id: NodeId, limit: u64) -> Option<Vec<u64>> {
             .collect();
     }
     None
+}
+
+thread_local! {
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// How deep categories and MultiIndex levels nest while a table is read. Real
+/// pandas nests one level (a Categorical's categories are a plain Index); a
+/// crafted file can make categories hold themselves through the memo, which
+/// would recurse without end.
+struct Nesting;
+
+impl Nesting {
+    const MAX: u32 = 4;
+
+    fn enter() -> Result<Nesting, String> {
+        NESTING.with(|n| {
+            if n.get() >= Self::MAX {
+                return Err("categories or index levels nested in themselves".to_string());
+            }
+            n.set(n.get() + 1);
+            Ok(Nesting)
+        })
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }
 
 /// A block manager's axes and its blocks as (values, placement).
@@ -331,7 +398,17 @@ impl Describer<'_> {
                         }
                         vals.clone()
                     }
-                    other => other.clone(),
+                    other => {
+                        if let Some(n) = other.stored_len()
+                            && n != rows
+                        {
+                            return Err(format!(
+                                "column '{}' holds {n} values, the index says {rows}",
+                                col_names[loc as usize]
+                            ));
+                        }
+                        other.clone()
+                    }
                 };
                 *slot = Some(Column {
                     name: col_names[loc as usize].clone(),
@@ -431,6 +508,9 @@ impl Describer<'_> {
         // NDArrayBacked: BUILD (dtype, ndarray, attrs), or an older attribute dict.
         if let Some(state) = self.build_state(v) {
             let p = self.p;
+            if let Some(masked) = self.masked(state) {
+                return masked;
+            }
             let (dtype_node, arr) = match p.node(state).kind {
                 NodeKind::Tuple => (
                     p.items(state).first().copied(),
@@ -443,10 +523,20 @@ impl Describer<'_> {
                 ),
                 _ => (None, None),
             };
+            let (dtype_node, arr) = match (dtype_node, arr) {
+                // Older Categoricals keep `_codes` and `_dtype` in their dict.
+                (Some(d), None) => (Some(d), self.dict_get(state, "_codes")),
+                other => other,
+            };
             if let Some(arr) = arr
                 && let Some(a) = self.ndarray(arr)
             {
                 let a = a?;
+                if let Some(d) = dtype_node
+                    && self.type_of(d).as_str().ends_with(".CategoricalDtype")
+                {
+                    return self.categorical(d, a);
+                }
                 let (dtype, tz) = self.pandas_dtype(dtype_node, &a, &short);
                 return Ok((Values::Array { a, row: None, tz }, dtype));
             }
@@ -455,6 +545,135 @@ impl Describer<'_> {
             Values::Unknown(format!("{short} values")),
             pandas_dtype_of_class(&short),
         ))
+    }
+
+    /// A masked array's state (`_data`, `_mask`, maybe `dtype`), or `None` when it is not one.
+    fn masked(&self, state: NodeId) -> Option<Result<(Values, String), String>> {
+        if self.p.node(state).kind != NodeKind::Dict {
+            return None;
+        }
+        let data = self.dict_get(state, "_data")?;
+        let mask = self.dict_get(state, "_mask")?;
+        Some((|| {
+            let data = self
+                .ndarray(data)
+                .ok_or("a masked array without its data")??;
+            let mask = self
+                .ndarray(mask)
+                .ok_or("a masked array without its mask")??;
+            if mask.dtype.kind != 'b' || mask.size() != data.size() || data.shape.len() != 1 {
+                return Err(format!(
+                    "a masked array of {} values with a mask of {} {}",
+                    data.size(),
+                    mask.size(),
+                    mask.dtype.name()
+                ));
+            }
+            // The dtype object names itself (`Int32Dtype`); without one, the data says.
+            let named = self
+                .dict_get(state, "dtype")
+                .map(|d| self.type_of(d).as_str().to_string())
+                .filter(|t| t.starts_with("pandas."))
+                .and_then(|t| match t.rsplit('.').next().unwrap_or("") {
+                    "BooleanDtype" => Some("boolean".to_string()),
+                    c => c
+                        .strip_suffix("Dtype")
+                        .filter(|n| {
+                            n.starts_with("Int") || n.starts_with("UInt") || n.starts_with("Float")
+                        })
+                        .map(str::to_string),
+                });
+            let bits = data.dtype.size * 8;
+            let dtype = named.unwrap_or_else(|| match data.dtype.kind {
+                'i' => format!("Int{bits}"),
+                'u' => format!("UInt{bits}"),
+                'f' => format!("Float{bits}"),
+                'b' => "boolean".into(),
+                _ => format!("? masked {}", data.dtype.name()),
+            });
+            Ok((Values::Masked { data, mask }, dtype))
+        })())
+    }
+
+    /// A Categorical from its dtype (categories, ordered) and its codes.
+    fn categorical(&self, dtype: NodeId, codes: ArrayView) -> Result<(Values, String), String> {
+        let _depth = Nesting::enter()?;
+        if !matches!(codes.dtype.kind, 'i') || codes.shape.len() != 1 {
+            return Err(format!("Categorical codes of dtype {}", codes.dtype.name()));
+        }
+        let state = self
+            .build_state(dtype)
+            .ok_or("a CategoricalDtype without state")?;
+        let cats = self
+            .dict_get(state, "categories")
+            .or_else(|| self.dict_get(state, "_categories"))
+            .filter(|&c| self.p.node(c).kind != NodeKind::None);
+        let Some(cats) = cats else {
+            return Ok((
+                Values::Unknown("a Categorical without categories".into()),
+                "category".into(),
+            ));
+        };
+        let t = self.pd_index(cats)?;
+        let col = t
+            .columns
+            .into_iter()
+            .next()
+            .ok_or("categories without values")?;
+        Ok((
+            Values::Categorical {
+                codes,
+                categories: Box::new(col.values),
+                len: t.rows,
+            },
+            "category".into(),
+        ))
+    }
+
+    /// The levels of a MultiIndex state (`levels` and `codes`, `labels` before pandas 0.24).
+    fn levels(&self, dict: NodeId) -> Option<Result<(Values, u64), String>> {
+        let levels = self.dict_get(dict, "levels")?;
+        let codes = self
+            .dict_get(dict, "codes")
+            .or_else(|| self.dict_get(dict, "labels"))?;
+        Some((|| {
+            let _depth = Nesting::enter()?;
+            let levels = self.seq_items(levels);
+            let codes = self.seq_items(codes);
+            if levels.is_empty() || levels.len() != codes.len() || levels.len() > 64 {
+                return Err(format!(
+                    "a MultiIndex of {} levels and {} code arrays",
+                    levels.len(),
+                    codes.len()
+                ));
+            }
+            let mut out = Vec::new();
+            for (&l, &c) in levels.iter().zip(&codes) {
+                let t = self.pd_index(l)?;
+                let codes = self
+                    .ndarray(c)
+                    .ok_or("MultiIndex codes that are no array")??;
+                if codes.dtype.kind != 'i' || codes.shape.len() != 1 {
+                    return Err(format!("MultiIndex codes of dtype {}", codes.dtype.name()));
+                }
+                let values = t
+                    .columns
+                    .into_iter()
+                    .next()
+                    .map(|c| c.values)
+                    .ok_or("a MultiIndex level without values")?;
+                out.push(Level {
+                    codes,
+                    values,
+                    len: t.rows,
+                });
+            }
+            let rows = out[0].codes.size();
+            if out.iter().any(|l| l.codes.size() != rows) {
+                return Err("MultiIndex levels of different lengths".into());
+            }
+            Ok((Values::Levels(out), rows))
+        })())
     }
 
     /// The dtype name pandas prints for an extension array, and a datetime's timezone.
@@ -576,7 +795,17 @@ impl Describer<'_> {
             Some(Scalar::Int(n)) => Some(n),
             _ => None,
         };
-        let (rows, column) = if let (Some(start), Some(stop)) = (int("start"), int("stop")) {
+        let (rows, column) = if let Some(levels) = self.levels(dict) {
+            let (values, rows) = levels?;
+            (
+                rows,
+                Column {
+                    name: name.clone().unwrap_or_default(),
+                    dtype: "object".into(),
+                    values,
+                },
+            )
+        } else if let (Some(start), Some(stop)) = (int("start"), int("stop")) {
             let step = int("step").unwrap_or(1);
             if step == 0 {
                 return Err("RangeIndex with step 0".into());
@@ -599,8 +828,10 @@ impl Describer<'_> {
                 .ok_or_else(|| format!("{class} without data"))?;
             let (values, dtype) = self.block_values(data)?;
             let rows = match &values {
-                Values::Array { a, .. } => a.size(),
-                _ => return Err(format!("{class} values brine cannot read")),
+                Values::Unknown(why) => return Err(format!("{class} values: {why}")),
+                v => v
+                    .stored_len()
+                    .ok_or_else(|| format!("{class} values brine cannot read"))?,
             };
             (
                 rows,
@@ -641,22 +872,10 @@ impl Table {
         if row >= self.rows {
             return String::new();
         }
-        match &c.values {
-            Values::Range { start, step } => {
-                (i128::from(*start) + i128::from(*step) * i128::from(row)).to_string()
-            }
-            Values::Unknown(_) => "?".into(),
-            Values::Array { a, row: r, tz } => {
-                let idx = match r {
-                    Some(k) => vec![*k, row],
-                    None if a.shape.len() == 1 => vec![row],
-                    None => return "?".into(),
-                };
-                match a.read(&d.p.source, &[idx]) {
-                    Ok(v) => elem_str(d, a, &v[0], tz.as_deref()),
-                    Err(e) => format!("? {e}"),
-                }
-            }
+        match value_at(d, &c.values, row, false) {
+            Ok(s) => s,
+            Err(e) if e.is_empty() => "?".into(),
+            Err(e) => format!("? {e}"),
         }
     }
 
@@ -676,6 +895,75 @@ impl Table {
     }
 }
 
+/// One element of stored values: `str()` as pandas hands it out, or (`repr`) as it
+/// shows inside a MultiIndex tuple. An empty error is "cannot be read" without a reason.
+fn value_at(d: &Describer, v: &Values, row: u64, repr: bool) -> Result<String, String> {
+    let one = |a: &ArrayView, idx: Vec<u64>| -> Result<Elem, String> {
+        Ok(a.read(&d.p.source, &[idx])?.swap_remove(0))
+    };
+    let code = |codes: &ArrayView, len: u64| -> Result<Option<u64>, String> {
+        match one(codes, vec![row])? {
+            Elem::Int(-1) => Ok(None),
+            Elem::Int(c) if c >= 0 && (c as u64) < len => Ok(Some(c as u64)),
+            Elem::Int(c) => Err(format!("code {c} of {len} categories")),
+            _ => Err(String::new()),
+        }
+    };
+    match v {
+        Values::Range { start, step } => {
+            Ok((i128::from(*start) + i128::from(*step) * i128::from(row)).to_string())
+        }
+        Values::Unknown(_) => Err(String::new()),
+        Values::Array { a, row: r, tz } => {
+            let idx = match r {
+                Some(k) => vec![*k, row],
+                None if a.shape.len() == 1 => vec![row],
+                None => return Err(String::new()),
+            };
+            let e = one(a, idx)?;
+            if repr {
+                let text = match &e {
+                    Elem::Str(t) => Some(t.clone()),
+                    Elem::Object(id) if d.p.node(*id).kind == NodeKind::Str => d.p.text(*id),
+                    _ => None,
+                };
+                if let Some(t) = text {
+                    return Ok(pyrepr::str(&t, 40));
+                }
+            }
+            Ok(elem_str(d, a, &e, tz.as_deref()))
+        }
+        Values::Masked { data, mask } => match one(mask, vec![row])? {
+            Elem::Bool(true) => Ok("<NA>".into()),
+            _ => {
+                let e = one(data, vec![row])?;
+                Ok(elem_str(d, data, &e, None))
+            }
+        },
+        Values::Categorical {
+            codes,
+            categories,
+            len,
+        } => match code(codes, *len)? {
+            None => Ok("nan".into()),
+            Some(c) => value_at(d, categories, c, repr),
+        },
+        Values::Levels(levels) => {
+            let mut parts = Vec::with_capacity(levels.len());
+            for l in levels {
+                parts.push(match code(&l.codes, l.len)? {
+                    None => "nan".into(),
+                    Some(c) => value_at(d, &l.values, c, true)?,
+                });
+            }
+            if parts.len() == 1 {
+                parts.push(String::new());
+            }
+            Ok(format!("({})", parts.join(", ")))
+        }
+    }
+}
+
 /// `str(value)` of one element as pandas hands it out (`Timestamp`, float repr, `None`…).
 fn elem_str(d: &Describer, a: &ArrayView, e: &Elem, tz: Option<&str>) -> String {
     match e {
@@ -688,6 +976,14 @@ fn elem_str(d: &Describer, a: &ArrayView, e: &Elem, tz: Option<&str>) -> String 
         Elem::Time(t) => format!("{t} {}", a.dtype.unit.as_deref().unwrap_or("")),
         Elem::Object(id) => match d.p.node(*id).kind {
             NodeKind::Str => d.p.text(*id).unwrap_or_default(),
+            NodeKind::Global | NodeKind::StackGlobal => {
+                // pandas' missing-value singletons print as pandas prints them.
+                match crate::session::names::global_name(d.p, *id) {
+                    Some(q) if q.name == "NA" && q.module.starts_with("pandas") => "<NA>".into(),
+                    Some(q) if q.name == "NaT" && q.module.starts_with("pandas") => "NaT".into(),
+                    _ => d.preview(*id, 40),
+                }
+            }
             _ => d.preview(*id, 40),
         },
         Elem::Str(s) => s.clone(),

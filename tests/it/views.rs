@@ -249,7 +249,7 @@ fn pandas_views_equal_pandas() {
         let tag = path.file_name().unwrap().to_string_lossy().to_string();
         for (name, truth) in exp["values"].as_object().unwrap() {
             let kind = truth["kind"].as_str().unwrap();
-            if matches!(kind, "ndarray" | "scalar" | "plain" | "function") {
+            if matches!(kind, "ndarray" | "scalar" | "plain" | "function" | "rng") {
                 continue;
             }
             let what = format!("{tag} {name}");
@@ -403,6 +403,57 @@ fn lying_dataframes_get_one_line_through_the_cli() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert!(v["problem"].as_str().unwrap().contains(want), "{v}");
     }
+}
+
+/// numpy's random generators show their bit generator as their repr does
+/// (`Generator(PCG64)`, `RandomState(MT19937)`), in numpy 1.x and 2.x layouts.
+#[test]
+fn random_generators_show_their_bit_generator() {
+    let mut checked = 0;
+    for (path, exp) in fixtures() {
+        let s = Session::open(&path).unwrap();
+        let d = s.describer();
+        for (name, truth) in exp["values"].as_object().unwrap() {
+            if truth["kind"] != "rng" {
+                continue;
+            }
+            let e = s.entries.iter().find(|e| &e.name == name).unwrap();
+            let got = d.preview(e.value.unwrap(), 80);
+            assert_eq!(got, truth["repr"].as_str().unwrap(), "{path:?} {name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 9, "only {checked} generators checked");
+}
+
+/// Crafted pandas extension types (views_hostile.py): a Categorical code past its
+/// categories is one `?` cell, never another category's value or a panic; categories
+/// that hold themselves (a memo cycle) give one line instead of endless recursion.
+#[test]
+fn lying_categoricals_get_a_question_mark_or_one_line() {
+    let s = Session::open(&dir().join("hostile-catcode.pkl")).unwrap();
+    let d = s.describer();
+    let t = d.pandas(s.entries[0].value.unwrap()).unwrap().unwrap();
+    let cells: Vec<String> = (0..t.rows).map(|r| t.cell(&d, 0, r)).collect();
+    assert_eq!(cells, ["lo", "? code 7 of 2 categories", "lo"]);
+
+    let path = dir().join("hostile-catself.pkl");
+    let s = Session::open(&path).unwrap();
+    let d = s.describer();
+    match d.pandas(s.entries[0].value.unwrap()) {
+        Some(Err(e)) => assert!(e.contains("nested in themselves"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_brine"))
+        .args(["tree", path.to_str().unwrap(), "idx"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("problem") && text.contains("nested in themselves"),
+        "{text}"
+    );
 }
 
 /// Signatures with the stored defaults as reprs, keyword-only ones included, equal `inspect.signature`.

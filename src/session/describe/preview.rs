@@ -238,6 +238,46 @@ impl<'p> Describer<'p> {
         }
     }
 
+    /// The bit generator of a numpy `Generator` / `RandomState` (`PCG64`), as
+    /// `repr` names it: the ctor's argument (a class or its name, or a bit
+    /// generator made by `__bit_generator_ctor`), else the state's
+    /// `bit_generator` key.
+    fn bit_generator_name(&self, id: NodeId, depth: u32) -> Option<String> {
+        let p = self.p;
+        let ok = |s: String| {
+            (!s.is_empty()
+                && s.len() <= 32
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then_some(s)
+        };
+        if depth > 2 {
+            return None;
+        }
+        if p.node(id).kind == NodeKind::Reduce
+            && let Some(&a) = self.args(id).first()
+        {
+            let from_arg = match p.node(a).kind {
+                NodeKind::Str => p.text(a),
+                NodeKind::Global | NodeKind::StackGlobal => {
+                    crate::session::names::global_name(p, a).map(|q| q.name.to_string())
+                }
+                NodeKind::Reduce => self.bit_generator_name(a, depth + 1),
+                _ => None,
+            };
+            if let Some(n) = from_arg.and_then(ok) {
+                return Some(n);
+            }
+        }
+        let state = self.build_state(id)?;
+        let key = match p.node(state).kind {
+            NodeKind::Dict => self.dict_get(state, "bit_generator"),
+            // The legacy RandomState state: ('MT19937', keys, pos, has_gauss, gauss).
+            NodeKind::Tuple => p.items(state).first().copied(),
+            _ => None,
+        }?;
+        p.text(key).and_then(ok)
+    }
+
     pub(super) fn special_preview(
         &self,
         id: NodeId,
@@ -301,6 +341,11 @@ impl<'p> Describer<'p> {
                 let mut parts = vec![f];
                 parts.extend(a.unwrap_or_default());
                 Some(format!("functools.partial({})", parts.join(", ")))
+            }
+            "numpy.random._generator.Generator" | "numpy.random.mtrand.RandomState" => {
+                let class = t.rsplit('.').next().unwrap_or(t);
+                let bitgen = self.bit_generator_name(id, 0);
+                Some(format!("{class}({})", bitgen.as_deref().unwrap_or("?")))
             }
             "builtins.method" => {
                 let f = args.first().map(|&f| self.tiny(f)).unwrap_or_default();
