@@ -1,4 +1,4 @@
-//! `brine export FILE NAME… [-o PATH] [--format npy|csv|json]`: writes stored values as
+//! `brine export FILE NAME… [-o PATH] [--format npy|csv|parquet|json]`: writes stored values as
 //! files other tools read, without Python. One name goes to `-o PATH` (or NAME.EXT); several
 //! go into `-o DIR` (or the current directory) as NAME.EXT each. Never runs the pickle.
 
@@ -17,7 +17,8 @@ pub struct ExportArgs {
     /// Output file (one name) or directory (several); the format follows its extension
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
-    /// npy (ndarray), csv (DataFrame/Series) or json (plain data); overrides the extension
+    /// npy (ndarray), csv or parquet (DataFrame/Series), json (plain data); overrides the
+    /// extension
     #[arg(long)]
     pub format: Option<String>,
 }
@@ -27,7 +28,9 @@ pub fn export(a: ExportArgs) -> Result<u8, Failure> {
     let d = s.describer();
     let asked = match &a.format {
         Some(f) => Some(Format::parse(f).ok_or_else(|| {
-            Failure::error(format!("unknown export format '{f}' (npy, csv or json)"))
+            Failure::error(format!(
+                "unknown export format '{f}' (npy, csv, parquet or json)"
+            ))
         })?),
         None => None,
     };
@@ -60,38 +63,58 @@ pub fn export(a: ExportArgs) -> Result<u8, Failure> {
             (Some(dir), true) => dir.join(format!("{name}.{}", format.ext())),
             (None, _) => PathBuf::from(format!("{name}.{}", format.ext())),
         };
-        write(&d, id, format, &path).map_err(fail)?;
+        write(&d, &a.file, id, format, &path).map_err(fail)?;
         eprintln!("brine: wrote {} ({})", path.display(), format.ext());
     }
     Ok(0)
 }
 
-/// Writes to a temporary file beside the target, renamed into place only when complete.
+/// Writes through brine's safe writer: a private temp file beside the target (exclusive,
+/// never through a symlink), fsync, a check of the format's signature, the checkpoint's
+/// mode (as `cp` keeps it), a backup of any file it replaces, then the rename.
 fn write(
     d: &crate::session::Describer,
+    checkpoint: &Path,
     id: crate::pickle::NodeId,
     format: Format,
     path: &Path,
 ) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.brine-tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default()
-    ));
-    let result = (|| {
-        let f = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        let mut w = std::io::BufWriter::new(f);
-        d.export(id, format, &mut w)?;
-        std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    use crate::store::write::{Options, write_with};
+    // The export runs once, inside `produce`; its own error (a line about the value) is
+    // kept apart from the writer's I/O errors.
+    let failed = std::cell::RefCell::new(None);
+    let produce = |w: &mut dyn std::io::Write| {
+        d.export(id, format, w).map_err(|e| {
+            *failed.borrow_mut() = Some(e.clone());
+            std::io::Error::other(e)
+        })
+    };
+    let check = |p: &Path| -> Result<(), String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let io = |e: std::io::Error| e.to_string();
+        let mut f = std::fs::File::open(p).map_err(io)?;
+        let len = f.metadata().map_err(io)?.len();
+        let mut head = [0u8; 6];
+        let mut tail = [0u8; 4];
+        let n = f.read(&mut head).map_err(io)?;
+        if len >= 4 {
+            f.seek(SeekFrom::Start(len - 4)).map_err(io)?;
+            f.read_exact(&mut tail).map_err(io)?;
+        }
+        let ok = match format {
+            Format::Npy => n == 6 && head == *b"\x93NUMPY",
+            Format::Parquet => len >= 8 && head[..4] == *b"PAR1" && tail == *b"PAR1",
+            Format::Csv | Format::Json => len > 0,
+        };
+        ok.then_some(())
+            .ok_or_else(|| format!("the {} file is not well-formed", format.ext()))
+    };
+    let opts = Options {
+        reason: "export",
+        mode_of: Some(checkpoint),
+        ..Options::default()
+    };
+    write_with(path, &produce, &check, &opts)
+        .map(|_| ())
+        .map_err(|e| failed.borrow_mut().take().unwrap_or_else(|| e.to_string()))
 }

@@ -1,6 +1,6 @@
 //! Data rescue without Python: an ndarray as `.npy` (header from its dtype,
 //! shape and order, element bytes copied as they are, streamed), a DataFrame or
-//! Series as `.csv`, plain data (dict/list/tuple/str/int/float/bool/None,
+//! Series as `.csv` or `.parquet` (`export/parquet.rs`), plain data (dict/list/tuple/str/int/float/bool/None,
 //! datetime, Decimal) as `.json`. What cannot be exported statically gets one
 //! line naming its type, never a guess. Never runs the pickle.
 
@@ -14,6 +14,8 @@ use crate::session::Describer;
 use crate::session::ndarray::{ArrayView, Data};
 use crate::session::pandas::{Table, TableKind};
 
+mod parquet;
+
 /// Most nesting followed when writing JSON.
 const MAX_DEPTH: u32 = 200;
 /// Bytes copied at a time for `.npy`.
@@ -24,6 +26,7 @@ const CHUNK: u64 = 1 << 20;
 pub enum Format {
     Npy,
     Csv,
+    Parquet,
     Json,
 }
 
@@ -32,6 +35,7 @@ impl Format {
         match s.to_ascii_lowercase().as_str() {
             "npy" => Some(Format::Npy),
             "csv" => Some(Format::Csv),
+            "parquet" | "pq" => Some(Format::Parquet),
             "json" => Some(Format::Json),
             _ => None,
         }
@@ -41,6 +45,7 @@ impl Format {
         match self {
             Format::Npy => "npy",
             Format::Csv => "csv",
+            Format::Parquet => "parquet",
             Format::Json => "json",
         }
     }
@@ -70,9 +75,23 @@ impl Describer<'_> {
                 )),
             },
             Format::Csv => match self.pandas(id) {
-                Some(t) => self.write_csv(&t?, out),
+                Some(t) => {
+                    let t = t?;
+                    t.rows_backed()?;
+                    self.write_csv(&t, out)
+                }
                 None => Err(format!(
                     "{what} is not a DataFrame or Series: cannot be written as .csv"
+                )),
+            },
+            Format::Parquet => match self.pandas(id) {
+                Some(t) => {
+                    let t = t?;
+                    t.rows_backed()?;
+                    self.write_parquet(&t, out)
+                }
+                None => Err(format!(
+                    "{what} is not a DataFrame or Series: cannot be written as .parquet"
                 )),
             },
             Format::Json => {

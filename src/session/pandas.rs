@@ -64,7 +64,7 @@ pub struct Level {
 
 impl Values {
     /// How many values the storage holds (a Range or an unreadable column: `None`).
-    fn stored_len(&self) -> Option<u64> {
+    pub fn stored_len(&self) -> Option<u64> {
         match self {
             Values::Array { a, row: None, .. } => Some(a.size()),
             Values::Array { a, .. } => a.shape.get(1).copied(),
@@ -95,9 +95,30 @@ pub struct Table {
     /// The class of the row index (`RangeIndex`…) or of the Index itself.
     pub index_class: String,
     pub name: Option<String>,
+    /// A DataFrame's column labels' dtype (`object` for text labels).
+    pub columns_dtype: Option<String>,
 }
 
 impl Table {
+    /// Whether every row is backed by values the file stores. A RangeIndex alone can
+    /// claim any number of rows in a few bytes; writing them all out is not done past
+    /// 16 Mi rows.
+    pub fn rows_backed(&self) -> Result<(), String> {
+        let stored = self
+            .columns
+            .iter()
+            .chain(self.index.iter().flat_map(|i| i.columns.iter()))
+            .any(|c| c.values.stored_len() == Some(self.rows));
+        if stored || self.rows <= 1 << 24 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} rows that no stored column holds (only a range index says so): not written",
+                self.rows
+            ))
+        }
+    }
+
     pub fn facts(&self) -> crate::session::view::Facts {
         let mut f = crate::session::view::Facts {
             len: Some(self.rows),
@@ -343,12 +364,14 @@ impl Describer<'_> {
         };
         let index = self.pd_index(row_axis)?;
         let rows = index.rows;
+        let mut columns_dtype = None;
         let col_names: Vec<String> = match col_axis {
             Some(c) => {
                 let ci = self.pd_index(c)?;
                 if ci.rows > 1 << 20 {
                     return Err(format!("{} columns: more than brine reads", ci.rows));
                 }
+                columns_dtype = ci.columns.first().map(|c| c.dtype.clone());
                 (0..ci.rows).map(|r| ci.cell(self, 0, r)).collect()
             }
             None => vec![name.clone().unwrap_or_default()],
@@ -439,6 +462,7 @@ impl Describer<'_> {
             index_class: index.index_class.clone(),
             index: Some(Box::new(index)),
             name,
+            columns_dtype,
         })
     }
 
@@ -849,6 +873,7 @@ impl Describer<'_> {
             index: None,
             index_class: class,
             name,
+            columns_dtype: None,
         })
     }
 }

@@ -11,6 +11,7 @@ import sys
 import dill
 import numpy as np
 import pandas as pd
+import pyarrow  # noqa: F401  (pd.read_parquet's engine: a missing one is a failure, not a skip)
 
 
 def plain(v):
@@ -49,6 +50,20 @@ for it in items:
                 got_v, orig_v, equal_nan=kind in "fc")
             if not same:
                 problems.append("%s: %r %s != %r %s" % (what, got.dtype, got.shape, orig.dtype, orig.shape))
+        elif it["format"] == "parquet":
+            got = pd.read_parquet(it["file"])
+            if isinstance(orig, pd.Series):
+                got = got.iloc[:, 0]
+                got.name = orig.name
+                ok = got.equals(orig) and got.dtype == orig.dtype
+            else:
+                ok = (got.equals(orig) and list(got.columns) == list(orig.columns)
+                      and all(got[c].dtype == orig[c].dtype for c in orig.columns))
+            ok = ok and type(got.index) is type(orig.index) and got.index.name == orig.index.name
+            if not ok:
+                problems.append("%s: read back as\n%s\n%s\nnot\n%s\n%s" % (
+                    what, got.head(), getattr(got, "dtypes", got.dtype),
+                    orig.head(), getattr(orig, "dtypes", orig.dtype)))
         elif it["format"] == "csv" and it.get("typed"):
             # pandas' extension types: read back with the original dtypes, as a user who
             # knows them would. CSV cannot tell an empty string from a missing one (pandas'

@@ -44,29 +44,35 @@ fn exported_files_read_back_equal_in_numpy_pandas_and_json() {
     let mut items = Vec::new();
     for (name, truth) in exp["values"].as_object().unwrap() {
         let format = match truth["kind"].as_str().unwrap() {
-            "ndarray" if truth["dtype"] != "object" => "npy",
+            "ndarray" if truth["dtype"] != "object" => Some("npy"),
             // Object columns holding None come back as NaN from read_csv: not the same frame.
-            "DataFrame" if name != "df" && name != "df_mixed" && name != "df_tz" => "csv",
-            "Series" => "csv",
-            "plain" => "json",
-            _ => continue,
+            "DataFrame" if name != "df" && name != "df_mixed" && name != "df_tz" => Some("csv"),
+            "Series" => Some("csv"),
+            "plain" => Some("json"),
+            _ => None,
         };
-        let out = dir.path().join(format!("{name}.{format}"));
-        let o = brine(&[
-            "export",
-            src.to_str().unwrap(),
-            name,
-            "-o",
-            out.to_str().unwrap(),
-        ]);
-        assert!(
-            o.status.success(),
-            "{name}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        items.push(json!({"session": src, "name": name, "file": out, "format": format}));
+        // Every DataFrame and Series also goes to parquet, the ones CSV cannot carry included.
+        let parquet = matches!(truth["kind"].as_str(), Some("DataFrame" | "Series"));
+        for format in format.into_iter().chain(parquet.then_some("parquet")) {
+            let out = dir.path().join(format!("{name}.{format}"));
+            let o = brine(&[
+                "export",
+                src.to_str().unwrap(),
+                name,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert!(
+                o.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            items.push(json!({"session": src, "name": name, "file": out, "format": format}));
+        }
     }
-    assert!(items.len() > 35, "{}", items.len());
+    let parquets = items.iter().filter(|i| i["format"] == "parquet").count();
+    assert!(parquets >= 9, "{parquets} parquet files");
+    assert!(items.len() > 45, "{}", items.len());
     let Some(py) = python() else { return };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compat/export_check.py");
     let mut child = Command::new(py)
@@ -142,6 +148,44 @@ fn extension_typed_frames_export_to_csv_that_pandas_reads_back_equal() {
                 );
             }
         }
+        for name in ["ser_nint", "ser_nbool", "ser_str"] {
+            let out = dir.path().join(format!("{tag}-{name}.parquet"));
+            let o = brine(&[
+                "export",
+                src.to_str().unwrap(),
+                name,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert!(
+                o.status.success(),
+                "{tag} {name}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            if tag.contains("pd22") {
+                items.push(json!({"session": src, "name": name, "file": out, "format": "parquet"}));
+            }
+        }
+        // What parquet (with pandas' metadata) cannot carry exactly is one line, no file.
+        for (name, want) in [
+            ("ser_cat", "a Categorical is not written to parquet yet"),
+            ("df_multi", "a MultiIndex row index"),
+            ("df_catidx", "the row index (category)"),
+        ] {
+            let out = dir.path().join("refused.parquet");
+            let o = brine(&[
+                "export",
+                src.to_str().unwrap(),
+                name,
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(o.status.code(), Some(1), "{tag} {name}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+            assert!(err.contains(want), "{tag} {name}: {err}");
+            assert!(!out.exists());
+        }
         let out = dir.path().join("multi.csv");
         let o = brine(&[
             "export",
@@ -206,6 +250,86 @@ fn extension_typed_frames_export_to_csv_that_pandas_reads_back_equal() {
         items.len(),
         problems.join("\n")
     );
+}
+
+/// Exports go through brine's safe writer: a private checkpoint's export is private (the
+/// checkpoint's mode, as `cp` keeps it), the temp file is never a predictable name another
+/// user could plant a symlink at, and a file it replaces is backed up first.
+#[test]
+fn an_export_keeps_the_checkpoints_mode_and_backs_up_what_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("private.pkl");
+    std::fs::copy(session(), &ck).unwrap();
+    std::fs::set_permissions(&ck, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let data = dir.path().join("data");
+    // The old code's temp name, planted as a symlink to a file that must survive.
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join(".df.parquet.brine-tmp")).unwrap();
+    let out = dir.path().join("df.parquet");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_brine"))
+            .env("BRINE_DATA_DIR", &data)
+            .args([
+                "export",
+                ck.to_str().unwrap(),
+                "df",
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the export of a 0600 checkpoint is {mode:o}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let first = std::fs::read(&out).unwrap();
+    std::fs::write(&out, b"an older export the user wants back").unwrap();
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+    let backups = Command::new(env!("CARGO_BIN_EXE_brine"))
+        .env("BRINE_DATA_DIR", &data)
+        .args(["backups", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&backups.stdout);
+    assert!(listed.contains("export"), "no backup listed: {listed}");
+}
+
+/// A 414-byte DataFrame with no columns whose RangeIndex claims 10^12 rows
+/// (views_hostile.py) is one line for CSV and parquet, not a terabyte of index.
+#[test]
+fn rows_no_stored_column_holds_are_not_written_out() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/views/hostile-norows.pkl");
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["csv", "parquet"] {
+        let out = dir.path().join(format!("df.{ext}"));
+        let started = std::time::Instant::now();
+        let o = brine(&[
+            "export",
+            src.to_str().unwrap(),
+            "df",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{ext}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("1000000000000 rows that no stored column holds"),
+            "{err}"
+        );
+        assert!(!out.exists());
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "{ext} took {:?}",
+            started.elapsed()
+        );
+    }
 }
 
 #[test]
